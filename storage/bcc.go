@@ -1,0 +1,121 @@
+package storage
+
+import (
+	"bytes"
+	"time"
+)
+
+func bccAAD(key []byte) []byte {
+	return append([]byte("bcc/"), key...)
+}
+
+func (r *readTx) BCCMessage(bu string, id ID) (BCCMessage, error) {
+	if err := checkBU(bu); err != nil {
+		return BCCMessage{}, err
+	}
+	key := buKey(bu, id)
+	v := r.tx.Bucket(bucketBCC).Get(key)
+	if v == nil {
+		return BCCMessage{}, ErrNotFound
+	}
+	slot, hdr, err := sealedSlot(v, bccHeaderLen)
+	if err != nil {
+		return BCCMessage{}, err
+	}
+	dk, err := r.key(slot)
+	if err != nil {
+		return BCCMessage{}, err
+	}
+	plain, err := open(dk, v, bccHeaderLen, bccAAD(key))
+	if err != nil {
+		return BCCMessage{}, err
+	}
+
+	m := BCCMessage{BusinessUnit: bu, ID: id}
+	copy(m.Customer[:], hdr[:32])
+	copy(m.Dedupe[:], hdr[32:])
+	return m, m.decode(plain)
+}
+
+func (r *readTx) BCCByDedupe(bu string, dedupe Hash) (ID, bool, error) {
+	if err := checkBU(bu); err != nil {
+		return ID{}, false, err
+	}
+	v := r.tx.Bucket(bucketDedupe).Get(append(buPrefix(bu), dedupe[:]...))
+	if v == nil {
+		return ID{}, false, nil
+	}
+	return idFrom(v), true, nil
+}
+
+func (r *readTx) EachBCCMessageID(bu string, after ID, before time.Time, fn func(ID) bool) error {
+	if err := checkBU(bu); err != nil {
+		return err
+	}
+	prefix := buPrefix(bu)
+	end := buKey(bu, firstID(before))
+	c := r.tx.Bucket(bucketBCC).Cursor()
+	for k, _ := seekAfter(c, prefix, after); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
+		if !fn(idFrom(k[len(prefix):])) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (w *writeTx) InsertBCCMessage(m *BCCMessage) error {
+	if err := checkBU(m.BusinessUnit); err != nil {
+		return err
+	}
+	key := buKey(m.BusinessUnit, m.ID)
+	slot, dk, err := w.newKey()
+	if err != nil {
+		return err
+	}
+
+	err = w.tx.Bucket(bucketBCC).Put(key, seal(dk, slot, m.header(), bccAAD(key), m.encode()))
+	if err == nil {
+		err = w.tx.Bucket(bucketDedupe).Put(append(buPrefix(m.BusinessUnit), m.Dedupe[:]...), m.ID[:])
+	}
+	if err == nil {
+		err = w.tx.Bucket(bucketCustomers).Put(customerRefKey(m.Customer, m.BusinessUnit, refBCC, m.ID), nil)
+	}
+	if err == nil {
+		err = w.tx.Bucket(bucketExpiry).Put(expiryKey(expiryBCC, m.ID), []byte(m.BusinessUnit))
+	}
+	return wrap("inserting raw e-mail", err)
+}
+
+func (w *writeTx) DeleteBCCMessage(bu string, id ID) (bool, error) {
+	if err := checkBU(bu); err != nil {
+		return false, err
+	}
+	key := buKey(bu, id)
+	bcc := w.tx.Bucket(bucketBCC)
+	v := bcc.Get(key)
+	if v == nil {
+		return false, nil
+	}
+	slot, hdr, err := sealedSlot(v, bccHeaderLen)
+	if err != nil {
+		return false, err
+	}
+	var h, dedupe Hash
+	copy(h[:], hdr[:32])
+	copy(dedupe[:], hdr[32:])
+
+	err = bcc.Delete(key)
+	if err == nil {
+		err = w.tx.Bucket(bucketDedupe).Delete(append(buPrefix(bu), dedupe[:]...))
+	}
+	if err == nil {
+		err = w.tx.Bucket(bucketCustomers).Delete(customerRefKey(h, bu, refBCC, id))
+	}
+	if err == nil {
+		err = w.tx.Bucket(bucketExpiry).Delete(expiryKey(expiryBCC, id))
+	}
+	if err != nil {
+		return false, wrap("deleting raw e-mail", err)
+	}
+	return true, w.releaseSlot(slot)
+}

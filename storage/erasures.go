@@ -1,0 +1,257 @@
+package storage
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"time"
+)
+
+func (r *readTx) Erasure(bu string, id ID) (Erasure, error) {
+	v := r.tx.Bucket(bucketErasures).Get(buKey(bu, id))
+	if v == nil {
+		return Erasure{}, ErrNotFound
+	}
+	e := Erasure{BusinessUnit: bu, ID: id}
+	return e, e.decode(v)
+}
+
+func (r *readTx) EachErasure(bu string, before ID, fn func(*Erasure) bool) error {
+	prefix := buPrefix(bu)
+	c := r.tx.Bucket(bucketErasures).Cursor()
+
+	var k, v []byte
+	if before.IsZero() {
+		// The first key after every key of this business unit.
+		k, v = c.Seek(append([]byte(bu), 1))
+	} else {
+		k, v = c.Seek(buKey(bu, before))
+	}
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		e := Erasure{BusinessUnit: bu, ID: idFrom(k[len(prefix):])}
+		if err := e.decode(v); err != nil {
+			return err
+		}
+		if !fn(&e) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (r *readTx) EachErasureAll(before ID, fn func(*Erasure) bool) error {
+	c := r.tx.Bucket(bucketExpiry).Cursor()
+	prefix := []byte{expiryErasure}
+
+	var k, v []byte
+	if before.IsZero() {
+		k, v = c.Seek([]byte{expiryErasure + 1})
+	} else {
+		k, v = c.Seek(expiryKey(expiryErasure, before))
+	}
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		e, err := r.Erasure(string(v), idFrom(k[1:]))
+		if err != nil {
+			return err
+		}
+		if !fn(&e) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (r *readTx) ActiveErasures() ([]Erasure, error) {
+	var es []Erasure
+	c := r.tx.Bucket(bucketActive).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		e, err := r.Erasure(string(v), idFrom(k))
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+func (w *writeTx) PutErasure(e *Erasure) error {
+	err := w.tx.Bucket(bucketErasures).Put(buKey(e.BusinessUnit, e.ID), e.encode())
+	if err == nil {
+		err = w.tx.Bucket(bucketExpiry).Put(expiryKey(expiryErasure, e.ID), []byte(e.BusinessUnit))
+	}
+	if err == nil {
+		active := w.tx.Bucket(bucketActive)
+		if e.State == ErasureSucceeded {
+			err = active.Delete(e.ID[:])
+		} else {
+			err = active.Put(e.ID[:], []byte(e.BusinessUnit))
+		}
+	}
+	return wrap("storing erasure", err)
+}
+
+func (w *writeTx) DeleteErasure(bu string, id ID) error {
+	err := w.tx.Bucket(bucketErasures).Delete(buKey(bu, id))
+	if err == nil {
+		err = w.tx.Bucket(bucketExpiry).Delete(expiryKey(expiryErasure, id))
+	}
+	if err == nil {
+		err = w.tx.Bucket(bucketActive).Delete(id[:])
+	}
+	return wrap("deleting erasure", err)
+}
+
+// A stored receipt is its content followed by its 32-byte hash.
+
+func decodeReceipt(v []byte) (Receipt, error) {
+	var r Receipt
+	if len(v) < 32 {
+		return r, ErrCorrupt
+	}
+	if err := r.decodeContent(v[:len(v)-32]); err != nil {
+		return r, err
+	}
+	copy(r.Hash[:], v[len(v)-32:])
+	return r, nil
+}
+
+// ReceiptHash is the hash of a receipt's content, which includes the hash
+// of the receipt before it.
+func ReceiptHash(r *Receipt) [32]byte {
+	return sha256.Sum256(r.content())
+}
+
+func (r *readTx) EachReceipt(after uint64, fn func(*Receipt) bool) error {
+	c := r.tx.Bucket(bucketReceipts).Cursor()
+	for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+		rc, err := decodeReceipt(v)
+		if err != nil {
+			return wrap("reading receipt", err)
+		}
+		if !fn(&rc) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func chainPoint(v []byte) ChainPoint {
+	var p ChainPoint
+	if len(v) == 40 {
+		p.Sequence = beU64(v[:8])
+		copy(p.Hash[:], v[8:])
+	}
+	return p
+}
+
+func (p ChainPoint) bytes() []byte { return append(u64(p.Sequence), p.Hash[:]...) }
+
+func (r *readTx) ReceiptChain() (ChainPoint, ChainPoint, error) {
+	meta := r.tx.Bucket(bucketMeta)
+	return chainPoint(meta.Get(metaReceiptHead)), chainPoint(meta.Get(metaReceiptBase)), nil
+}
+
+func (w *writeTx) AppendReceipt(rc *Receipt) error {
+	head, _, _ := w.ReceiptChain()
+	rc.Sequence = head.Sequence + 1
+	rc.PrevHash = head.Hash
+	rc.Hash = ReceiptHash(rc)
+
+	err := w.tx.Bucket(bucketReceipts).Put(u64(rc.Sequence), append(rc.content(), rc.Hash[:]...))
+	if err == nil {
+		err = w.tx.Bucket(bucketMeta).Put(metaReceiptHead, ChainPoint{rc.Sequence, rc.Hash}.bytes())
+	}
+	return wrap("appending receipt", err)
+}
+
+func (w *writeTx) PruneReceipts(before time.Time, limit int) (int, error) {
+	receipts := w.tx.Bucket(bucketReceipts)
+	c := receipts.Cursor()
+	n := 0
+	var last ChainPoint
+	// A deleted key is never followed by Next, which may skip one; the
+	// next First finds the new first key.
+	for k, v := c.First(); k != nil && n < limit; k, v = c.First() {
+		rc, err := decodeReceipt(v)
+		if err != nil {
+			return n, wrap("pruning receipts", err)
+		}
+		if !rc.EndTime.Before(before) {
+			break
+		}
+		last = ChainPoint{rc.Sequence, rc.Hash}
+		if err := c.Delete(); err != nil {
+			return n, wrap("pruning receipts", err)
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, wrap("pruning receipts", w.tx.Bucket(bucketMeta).Put(metaReceiptBase, last.bytes()))
+}
+
+func (r *readTx) EachEvent(after uint64, fn func(*Event) bool) error {
+	c := r.tx.Bucket(bucketEvents).Cursor()
+	for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+		ev := Event{Sequence: beU64(k)}
+		if err := ev.decode(v); err != nil {
+			return wrap("reading event", err)
+		}
+		if !fn(&ev) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (r *readTx) EventBounds() (uint64, uint64, error) {
+	var oldest, last uint64
+	if k, _ := r.tx.Bucket(bucketEvents).Cursor().First(); k != nil {
+		oldest = beU64(k)
+	}
+	if v := r.tx.Bucket(bucketMeta).Get(metaEventSeq); v != nil {
+		last = beU64(v)
+	}
+	return oldest, last, nil
+}
+
+func (w *writeTx) AppendEvent(ev *Event) error {
+	_, last, _ := w.EventBounds()
+	ev.Sequence = last + 1
+	err := w.tx.Bucket(bucketEvents).Put(u64(ev.Sequence), ev.encode())
+	if err == nil {
+		err = w.tx.Bucket(bucketMeta).Put(metaEventSeq, u64(ev.Sequence))
+	}
+	return wrap("appending event", err)
+}
+
+func (w *writeTx) PruneEvents(before time.Time, limit int) (int, error) {
+	c := w.tx.Bucket(bucketEvents).Cursor()
+	n := 0
+	for k, v := c.First(); k != nil && n < limit; k, v = c.First() {
+		var ev Event
+		if err := ev.decode(v); err != nil {
+			return n, wrap("pruning events", err)
+		}
+		if !ev.CreateTime.Before(before) {
+			break
+		}
+		if err := c.Delete(); err != nil {
+			return n, wrap("pruning events", err)
+		}
+		n++
+	}
+	return n, nil
+}

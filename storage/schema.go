@@ -1,0 +1,124 @@
+package storage
+
+// Every bucket of the database, and the layout of its keys and values. A
+// business unit id never holds a 0x00 byte, so it ends at the 0x00 that
+// follows it. IDs and sequence numbers are big-endian, so keys sort by time.
+var (
+	// bucketMeta holds single values: the keys below.
+	bucketMeta = []byte("meta")
+	// bucketInvitations: bu 0x00 id -> sealed invitation.
+	bucketInvitations = []byte("invitations")
+	// bucketCustomers: hash bu 0x00 -> customer (last-invited) record;
+	// hash bu 0x00 'I' id -> nil for each invitation;
+	// hash bu 0x00 'M' id -> nil for each raw BCC e-mail.
+	bucketCustomers = []byte("customers")
+	// bucketLinks: id -> bu 0x00 secret hash: the review link tokens.
+	bucketLinks = []byte("links")
+	// bucketQueue: send time (8) id -> bu: the send queue.
+	bucketQueue = []byte("queue")
+	// bucketExpiry: kind id -> bu: records in order of creation, for the
+	// retention sweeper. Kinds are the expiry* constants.
+	bucketExpiry = []byte("expiry")
+	// bucketBCC: bu 0x00 id -> sealed raw BCC e-mail.
+	bucketBCC = []byte("bcc")
+	// bucketDedupe: bu 0x00 dedupe hash -> id of the raw BCC e-mail.
+	bucketDedupe = []byte("dedupe")
+	// bucketSettings: bu -> settings.
+	bucketSettings = []byte("settings")
+	// bucketRequests: bu 0x00 request id -> request record.
+	bucketRequests = []byte("requests")
+	// bucketErasures: bu 0x00 id -> erasure job; bu is empty for consumer
+	// erasures.
+	bucketErasures = []byte("erasures")
+	// bucketActive: id -> bu for every erasure that has not finished.
+	bucketActive = []byte("active-erasures")
+	// bucketReceipts: sequence -> receipt.
+	bucketReceipts = []byte("receipts")
+	// bucketEvents: sequence -> erasure event.
+	bucketEvents = []byte("events")
+	// bucketSuppressions: hash scope -> suppression; scope is a business
+	// unit or "*" for every business unit.
+	bucketSuppressions = []byte("suppressions")
+	// bucketSlotFree: slot -> nil for key slots that are zero and reusable.
+	bucketSlotFree = []byte("slots-free")
+	// bucketSlotWipe: slot -> nil for key slots released by a commit and
+	// not yet known to be zeroed.
+	bucketSlotWipe = []byte("slots-wipe")
+	// bucketScrub: id -> nil for invitations whose delivered e-mail file
+	// must still be removed from the outbox.
+	bucketScrub = []byte("outbox-scrub")
+
+	allBuckets = [][]byte{
+		bucketMeta, bucketInvitations, bucketCustomers, bucketLinks, bucketQueue,
+		bucketExpiry, bucketBCC, bucketDedupe, bucketSettings, bucketRequests,
+		bucketErasures, bucketActive, bucketReceipts, bucketEvents,
+		bucketSuppressions, bucketSlotFree, bucketSlotWipe, bucketScrub,
+	}
+)
+
+// Keys of bucketMeta.
+var (
+	metaSchema      = []byte("schema")       // uint64 schema version
+	metaSecret      = []byte("secret")       // 32 random bytes, the root of derived keys
+	metaNextSlot    = []byte("next-slot")    // uint64, first never-used key slot
+	metaOpen        = []byte("open")         // present while a process has the store open
+	metaReceiptHead = []byte("receipt-head") // sequence (8) hash (32) of the last receipt
+	metaReceiptBase = []byte("receipt-base") // sequence (8) hash (32) of the last pruned receipt
+	metaEventSeq    = []byte("event-seq")    // uint64, last event sequence used
+)
+
+const schemaVersion = 1
+
+// Expiry kinds, the first byte of a bucketExpiry key.
+const (
+	expiryInvitation = 'I'
+	expiryBCC        = 'M'
+	expiryRequest    = 'R'
+	expiryErasure    = 'E'
+)
+
+// Customer reference kinds, the byte after the 0x00 in a bucketCustomers key.
+const (
+	refInvitation = 'I'
+	refBCC        = 'M'
+)
+
+func buKey(bu string, id ID) []byte {
+	k := make([]byte, 0, len(bu)+1+len(id))
+	k = append(k, bu...)
+	k = append(k, 0)
+	return append(k, id[:]...)
+}
+
+func buPrefix(bu string) []byte {
+	return append([]byte(bu), 0)
+}
+
+func customerKey(h Hash, bu string) []byte {
+	k := make([]byte, 0, len(h)+len(bu)+1)
+	k = append(k, h[:]...)
+	k = append(k, bu...)
+	return append(k, 0)
+}
+
+func customerRefKey(h Hash, bu string, kind byte, id ID) []byte {
+	k := customerKey(h, bu)
+	k = append(k, kind)
+	return append(k, id[:]...)
+}
+
+func queueKey(at int64, id ID) []byte {
+	k := make([]byte, 0, 8+len(id))
+	k = append(k, u64(uint64(at))...)
+	return append(k, id[:]...)
+}
+
+func expiryKey(kind byte, id ID) []byte {
+	return append([]byte{kind}, id[:]...)
+}
+
+func suppressionKey(h Hash, scope string) []byte {
+	k := make([]byte, 0, len(h)+len(scope))
+	k = append(k, h[:]...)
+	return append(k, scope...)
+}

@@ -1,0 +1,250 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ReadTx reads one consistent state of the store. It is valid only inside
+// the function it was passed to. Iterators call fn in key order until fn
+// returns false; fn must not change the store (collect, then change).
+// Records whose key was erased are treated as absent.
+type ReadTx interface {
+	// Settings returns a business unit's saved settings; ok is false when
+	// it never saved any.
+	Settings(bu string) (s Settings, ok bool, err error)
+
+	// Invitation returns one invitation or ErrNotFound.
+	Invitation(bu string, id ID) (Invitation, error)
+	// EachInvitation visits a business unit's invitations with IDs after
+	// after (the zero ID starts at the oldest), oldest first.
+	EachInvitation(bu string, after ID, fn func(*Invitation) bool) error
+	// EachInvitationID visits the IDs and states of a business unit's
+	// invitations created before before, starting after after, without
+	// decrypting them.
+	EachInvitationID(bu string, after ID, before time.Time, fn func(ID, State) bool) error
+	// CustomerInvitations visits the IDs of one customer's invitations in a
+	// business unit after after, oldest first.
+	CustomerInvitations(bu string, h Hash, after ID, fn func(ID) bool) error
+	// CustomerBCCMessages visits the IDs of one customer's raw BCC e-mails
+	// in a business unit.
+	CustomerBCCMessages(bu string, h Hash, fn func(ID) bool) error
+	// Customer returns one customer's last-invited record.
+	Customer(bu string, h Hash) (c Customer, ok bool, err error)
+	// CustomerBusinessUnits lists the business units holding any data about
+	// the customer, in order.
+	CustomerBusinessUnits(h Hash) ([]string, error)
+	// Link returns a review link's record or ErrNotFound.
+	Link(id ID) (Link, error)
+	// Due returns up to limit send-queue entries due at or before now,
+	// earliest first.
+	Due(now time.Time, limit int) ([]Due, error)
+
+	// BCCMessage returns one raw BCC e-mail or ErrNotFound.
+	BCCMessage(bu string, id ID) (BCCMessage, error)
+	// BCCByDedupe finds the raw e-mail stored under a dedupe hash.
+	BCCByDedupe(bu string, dedupe Hash) (id ID, ok bool, err error)
+	// EachBCCMessageID visits the IDs of a business unit's raw e-mails
+	// received before before, starting after after.
+	EachBCCMessageID(bu string, after ID, before time.Time, fn func(ID) bool) error
+
+	// Request returns the record of an idempotent request.
+	Request(bu, requestID string) (r Request, ok bool, err error)
+
+	// Erasure returns one erasure job or ErrNotFound. bu is empty for
+	// consumer erasures.
+	Erasure(bu string, id ID) (Erasure, error)
+	// EachErasure visits a business unit's erasures (bu empty: consumer
+	// erasures) with IDs before before (zero: from the newest), newest
+	// first.
+	EachErasure(bu string, before ID, fn func(*Erasure) bool) error
+	// EachErasureAll visits every erasure with an ID before before (zero:
+	// from the newest), newest first.
+	EachErasureAll(before ID, fn func(*Erasure) bool) error
+	// ActiveErasures lists the erasures that have not finished, oldest
+	// first.
+	ActiveErasures() ([]Erasure, error)
+
+	// EachReceipt visits receipts with sequences after after, in order.
+	EachReceipt(after uint64, fn func(*Receipt) bool) error
+	// ReceiptChain returns the sequence and hash of the last receipt (the
+	// head) and of the last pruned receipt (the base; zero when none).
+	ReceiptChain() (head, base ChainPoint, err error)
+	// EachEvent visits erasure events with sequences after after, in order.
+	EachEvent(after uint64, fn func(*Event) bool) error
+	// EventBounds returns the sequences of the oldest event held (0 when
+	// none) and the last event ever appended (0 when none).
+	EventBounds() (oldest, last uint64, err error)
+
+	// Suppression returns the unsubscribe of a customer in a scope.
+	Suppression(h Hash, scope string) (s Suppression, ok bool, err error)
+
+	// EachExpired visits records of a kind created before before, oldest
+	// first, across business units.
+	EachExpired(kind RecordKind, before time.Time, fn func(bu string, id ID) bool) error
+	// Oldest returns the creation time of the oldest record of a kind.
+	Oldest(kind RecordKind) (t time.Time, ok bool, err error)
+
+	// PendingScrubs returns up to limit invitations whose outbox file must
+	// still be removed.
+	PendingScrubs(limit int) ([]ID, error)
+}
+
+// WriteTx reads and changes the store. Every change of one WriteTx commits
+// together or not at all.
+type WriteTx interface {
+	ReadTx
+
+	// PutSettings stores a business unit's settings.
+	PutSettings(bu string, s Settings) error
+
+	// InsertInvitation stores a new invitation, its customer reference,
+	// link record, send-queue entry (if queued) and expiry entry.
+	InsertInvitation(inv *Invitation, linkSecretHash [32]byte) error
+	// UpdateInvitation stores a changed invitation and moves its send-queue
+	// entry as its state and scheduled time require. It returns
+	// ErrNotFound if the invitation is gone.
+	UpdateInvitation(inv *Invitation) error
+	// DeleteInvitation removes an invitation with every index entry and
+	// link, and erases its key. It reports what was removed.
+	DeleteInvitation(bu string, id ID) (Removed, error)
+
+	// PutCustomer stores a customer's last-invited record.
+	PutCustomer(bu string, h Hash, c Customer) error
+	// DeleteCustomer removes a customer's last-invited record and reports
+	// what it said.
+	DeleteCustomer(bu string, h Hash) (c Customer, ok bool, err error)
+
+	// InsertBCCMessage stores a raw e-mail with its customer reference,
+	// dedupe entry and expiry entry.
+	InsertBCCMessage(m *BCCMessage) error
+	// DeleteBCCMessage removes a raw e-mail with its index entries and
+	// erases its key. ok is false if it was already gone.
+	DeleteBCCMessage(bu string, id ID) (ok bool, err error)
+
+	// PutRequest stores the record of an idempotent request.
+	PutRequest(bu, requestID string, r Request) error
+	// DeleteRequest removes the record of an idempotent request.
+	DeleteRequest(bu string, id ID) error
+
+	// PutErasure stores an erasure job and keeps the list of unfinished
+	// jobs in step with its state.
+	PutErasure(e *Erasure) error
+	// DeleteErasure removes a finished erasure job.
+	DeleteErasure(bu string, id ID) error
+	// AppendReceipt adds r to the end of the receipt chain, setting its
+	// Sequence, PrevHash and Hash.
+	AppendReceipt(r *Receipt) error
+	// PruneReceipts removes receipts that ended before before from the
+	// start of the chain, moving the chain base past them.
+	PruneReceipts(before time.Time, limit int) (int, error)
+	// AppendEvent adds an erasure event, setting its Sequence.
+	AppendEvent(ev *Event) error
+	// PruneEvents removes events created before before.
+	PruneEvents(before time.Time, limit int) (int, error)
+
+	// PutSuppression stores an unsubscribe.
+	PutSuppression(h Hash, s Suppression) error
+	// DeleteSuppression removes an unsubscribe; ok is false if none.
+	DeleteSuppression(h Hash, scope string) (ok bool, err error)
+
+	// QueueScrub records that an invitation's outbox file must be removed.
+	QueueScrub(id ID) error
+	// ClearScrubs forgets scrubs that were done.
+	ClearScrubs(ids []ID) error
+}
+
+// Removed says what DeleteInvitation removed.
+type Removed struct {
+	Customer Hash
+	State    State
+	// Link is true when a review link token was removed with it.
+	Link bool
+}
+
+// ChainPoint is a position in the receipt chain.
+type ChainPoint struct {
+	Sequence uint64
+	Hash     [32]byte
+}
+
+// RecordKind names a kind of record in the expiry index.
+type RecordKind byte
+
+// Kinds of expiring records.
+const (
+	KindInvitation RecordKind = expiryInvitation
+	KindBCC        RecordKind = expiryBCC
+	KindRequest    RecordKind = expiryRequest
+	KindErasure    RecordKind = expiryErasure
+)
+
+type readTx struct {
+	tx *bolt.Tx
+	db *DB
+	w  *writeTx // the enclosing write transaction, nil in View
+}
+
+type writeTx struct {
+	readTx
+	nextSlot uint64
+	newKeys  []slotWrite
+	pending  map[uint64]int // slot -> index in newKeys
+	freed    []uint64
+}
+
+// key returns the data key of slot, including keys made in this
+// transaction and not yet on disk.
+func (r *readTx) key(slot uint64) (*[32]byte, error) {
+	var k [32]byte
+	if r.w != nil {
+		if i, ok := r.w.pending[slot]; ok {
+			k = r.w.newKeys[i].key
+			return &k, nil
+		}
+	}
+	if err := r.db.slots.read(slot, &k); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+func checkBU(bu string) error {
+	if bu == "" || bytes.IndexByte([]byte(bu), 0) >= 0 {
+		return ErrInvalidKey
+	}
+	return nil
+}
+
+func beU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+func idFrom(b []byte) ID {
+	var id ID
+	copy(id[:], b)
+	return id
+}
+
+// after returns the first key of prefix strictly after prefix+id; for the
+// zero ID it is the first key of prefix.
+func seekAfter(c *bolt.Cursor, prefix []byte, id ID) ([]byte, []byte) {
+	if id.IsZero() {
+		return c.Seek(prefix)
+	}
+	start := append(append([]byte(nil), prefix...), id[:]...)
+	k, v := c.Seek(start)
+	if k != nil && bytes.Equal(k, start) {
+		k, v = c.Next()
+	}
+	return k, v
+}
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("storage: %s: %w", op, err)
+}
