@@ -53,7 +53,7 @@ func (r *readTx) EachBCCMessageID(bu string, after ID, before time.Time, fn func
 		return err
 	}
 	prefix := buPrefix(bu)
-	end := buKey(bu, firstID(before))
+	end := buKey(bu, FirstID(before))
 	c := r.tx.Bucket(bucketBCC).Cursor()
 	for k, _ := seekAfter(c, prefix, after); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
 		if !fn(idFrom(k[len(prefix):])) {

@@ -43,9 +43,10 @@ func (c *Counts) Add(o Counts) {
 	c.OutboxMessages += o.OutboxMessages
 }
 
-// Records is the number of stored records counted, files aside.
+// Records is the number of primary records counted: invitations and raw
+// e-mails. Link tokens and last-invited records go with them.
 func (c Counts) Records() int64 {
-	return c.Invitations + c.LinkTokens + c.LastInvited + c.BCCMessages
+	return c.Invitations + c.BCCMessages
 }
 
 func (c *Counts) encode(e *encoder) {
@@ -98,10 +99,6 @@ type Erasure struct {
 	// erasure removed; the next chunk starts after them.
 	InvitationCursor ID
 	BCCCursor        ID
-	// BusinessUnits is, for consumer erasures, the business units left to
-	// visit for the current customer.
-	BusinessUnits []string
-
 	Counts           Counts
 	LosingProtection int64
 	RecordsDone      int64
@@ -138,7 +135,6 @@ func (e *Erasure) encode() []byte {
 	w.varint(int64(e.NextCustomer))
 	w.b = append(w.b, e.InvitationCursor[:]...)
 	w.b = append(w.b, e.BCCCursor[:]...)
-	w.strings(e.BusinessUnits)
 	e.Counts.encode(&w)
 	w.varint(e.LosingProtection)
 	w.varint(e.RecordsDone)
@@ -170,7 +166,6 @@ func (e *Erasure) decode(b []byte) error {
 	e.NextCustomer = int(d.varint())
 	d.fixed(e.InvitationCursor[:])
 	d.fixed(e.BCCCursor[:])
-	e.BusinessUnits = d.strings()
 	e.Counts.decode(&d)
 	e.LosingProtection = d.varint()
 	e.RecordsDone = d.varint()

@@ -28,8 +28,9 @@ func NewID(t time.Time) ID {
 	return id
 }
 
-// firstID returns the smallest ID created at t.
-func firstID(t time.Time) ID {
+// FirstID returns the smallest ID of a record created at t: every ID made
+// at t or later sorts at or after it.
+func FirstID(t time.Time) ID {
 	var id ID
 	binary.BigEndian.PutUint64(id[:8], uint64(t.UnixNano()))
 	return id

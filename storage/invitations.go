@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"time"
 )
@@ -66,19 +67,19 @@ func (r *readTx) EachInvitation(bu string, after ID, fn func(*Invitation) bool) 
 	return nil
 }
 
-func (r *readTx) EachInvitationID(bu string, after ID, before time.Time, fn func(ID, State) bool) error {
+func (r *readTx) EachInvitationID(bu string, after ID, before time.Time, fn func(ID, IndexFields) bool) error {
 	if err := checkBU(bu); err != nil {
 		return err
 	}
 	prefix := buPrefix(bu)
-	end := buKey(bu, firstID(before))
+	end := buKey(bu, FirstID(before))
 	c := r.tx.Bucket(bucketInvitations).Cursor()
 	for k, v := seekAfter(c, prefix, after); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
 		_, hdr, err := sealedSlot(v, invitationHeaderLen)
 		if err != nil {
 			return err
 		}
-		if !fn(idFrom(k[len(prefix):]), parseInvitationHeader(hdr).State) {
+		if !fn(idFrom(k[len(prefix):]), parseInvitationHeader(hdr)) {
 			return nil
 		}
 	}
@@ -168,7 +169,7 @@ func (r *readTx) Due(now time.Time, limit int) ([]Due, error) {
 	return due, nil
 }
 
-func (w *writeTx) InsertInvitation(inv *Invitation, linkSecretHash [32]byte) error {
+func (w *writeTx) InsertInvitation(inv *Invitation) error {
 	if err := checkBU(inv.BusinessUnit); err != nil {
 		return err
 	}
@@ -188,7 +189,8 @@ func (w *writeTx) InsertInvitation(inv *Invitation, linkSecretHash [32]byte) err
 	if err := w.tx.Bucket(bucketCustomers).Put(customerRefKey(inv.Customer, inv.BusinessUnit, refInvitation, inv.ID), nil); err != nil {
 		return wrap("inserting invitation", err)
 	}
-	link := append(append([]byte(inv.BusinessUnit), 0), linkSecretHash[:]...)
+	secretHash := sha256.Sum256(inv.LinkSecret[:])
+	link := append(append([]byte(inv.BusinessUnit), 0), secretHash[:]...)
 	if err := w.tx.Bucket(bucketLinks).Put(inv.ID[:], link); err != nil {
 		return wrap("inserting invitation", err)
 	}

@@ -107,7 +107,7 @@ func (w *writeTx) DeleteSuppression(h Hash, scope string) (bool, error) {
 
 func (r *readTx) EachExpired(kind RecordKind, before time.Time, fn func(bu string, id ID) bool) error {
 	prefix := []byte{byte(kind)}
-	end := expiryKey(byte(kind), firstID(before))
+	end := expiryKey(byte(kind), FirstID(before))
 	c := r.tx.Bucket(bucketExpiry).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
 		bu := string(v)

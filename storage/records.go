@@ -45,6 +45,9 @@ type Invitation struct {
 	Source            Source
 	// BCCMessage is the raw e-mail the invitation came from; zero for API.
 	BCCMessage ID
+	// LinkSecret is the secret half of the review link token. The link
+	// index keeps only its hash.
+	LinkSecret [16]byte
 
 	State       State
 	StateReason string
@@ -90,6 +93,7 @@ func (inv *Invitation) encode() []byte {
 	e.time(inv.PreferredSendTime)
 	e.byte(byte(inv.Source))
 	e.b = append(e.b, inv.BCCMessage[:]...)
+	e.b = append(e.b, inv.LinkSecret[:]...)
 	e.string(inv.StateReason)
 	e.time(inv.SendTime)
 	e.varint(int64(inv.Attempts))
@@ -114,6 +118,7 @@ func (inv *Invitation) decode(b []byte) error {
 	inv.PreferredSendTime = d.time()
 	inv.Source = Source(d.byte())
 	d.fixed(inv.BCCMessage[:])
+	d.fixed(inv.LinkSecret[:])
 	inv.StateReason = d.string()
 	inv.SendTime = d.time()
 	inv.Attempts = int32(d.varint())
@@ -122,15 +127,16 @@ func (inv *Invitation) decode(b []byte) error {
 	return d.err
 }
 
-// indexFields is what the clear header of a stored invitation says.
-type indexFields struct {
+// IndexFields are the fields of an invitation kept outside its encryption,
+// for the indexes: readable without its key.
+type IndexFields struct {
 	Customer      Hash
 	State         State
 	ScheduledTime time.Time
 }
 
-func parseInvitationHeader(h []byte) indexFields {
-	var f indexFields
+func parseInvitationHeader(h []byte) IndexFields {
+	var f IndexFields
 	copy(f.Customer[:], h[:32])
 	f.State = State(h[32])
 	f.ScheduledTime = fromUnixNano(int64(beU64(h[33:41])))

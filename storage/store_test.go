@@ -52,7 +52,7 @@ func insert(tb testing.TB, db *DB, invs ...*Invitation) {
 	tb.Helper()
 	err := db.Update(tb.Context(), func(tx WriteTx) error {
 		for _, inv := range invs {
-			if err := tx.InsertInvitation(inv, [32]byte{1}); err != nil {
+			if err := tx.InsertInvitation(inv); err != nil {
 				return err
 			}
 			if err := tx.PutCustomer(inv.BusinessUnit, inv.Customer, Customer{LastInvited: inv.CreateTime()}); err != nil {
@@ -129,7 +129,7 @@ func TestIndexes(t *testing.T) {
 		}
 
 		ids = nil
-		tx.EachInvitationID("bu-a", ID{}, t0.Add(2*time.Minute), func(id ID, _ State) bool {
+		tx.EachInvitationID("bu-a", ID{}, t0.Add(2*time.Minute), func(id ID, _ IndexFields) bool {
 			ids = append(ids, id)
 			return true
 		})
@@ -293,7 +293,7 @@ func TestFailedUpdateKeepsNothing(t *testing.T) {
 	inv := testInvitation("bu-a", "ann@example.se", t0)
 	boom := errors.New("boom")
 	err := db.Update(t.Context(), func(tx WriteTx) error {
-		if err := tx.InsertInvitation(inv, [32]byte{}); err != nil {
+		if err := tx.InsertInvitation(inv); err != nil {
 			return err
 		}
 		return boom
@@ -324,7 +324,7 @@ func TestGroupCommit(t *testing.T) {
 				if i == 7 {
 					return errors.New("refused")
 				}
-				return tx.InsertInvitation(invs[i], [32]byte{})
+				return tx.InsertInvitation(invs[i])
 			})
 		})
 	}

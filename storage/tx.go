@@ -23,10 +23,10 @@ type ReadTx interface {
 	// EachInvitation visits a business unit's invitations with IDs after
 	// after (the zero ID starts at the oldest), oldest first.
 	EachInvitation(bu string, after ID, fn func(*Invitation) bool) error
-	// EachInvitationID visits the IDs and states of a business unit's
-	// invitations created before before, starting after after, without
-	// decrypting them.
-	EachInvitationID(bu string, after ID, before time.Time, fn func(ID, State) bool) error
+	// EachInvitationID visits the IDs and index fields of a business
+	// unit's invitations created before before, starting after after,
+	// without decrypting them.
+	EachInvitationID(bu string, after ID, before time.Time, fn func(ID, IndexFields) bool) error
 	// CustomerInvitations visits the IDs of one customer's invitations in a
 	// business unit after after, oldest first.
 	CustomerInvitations(bu string, h Hash, after ID, fn func(ID) bool) error
@@ -103,8 +103,9 @@ type WriteTx interface {
 	PutSettings(bu string, s Settings) error
 
 	// InsertInvitation stores a new invitation, its customer reference,
-	// link record, send-queue entry (if queued) and expiry entry.
-	InsertInvitation(inv *Invitation, linkSecretHash [32]byte) error
+	// link record (the hash of LinkSecret), send-queue entry (if queued)
+	// and expiry entry.
+	InsertInvitation(inv *Invitation) error
 	// UpdateInvitation stores a changed invitation and moves its send-queue
 	// entry as its state and scheduled time require. It returns
 	// ErrNotFound if the invitation is gone.

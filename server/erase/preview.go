@@ -1,0 +1,155 @@
+package erase
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/reviewdata/invitations/storage"
+)
+
+// tally counts what an erasure would remove, reading only.
+type tally struct {
+	counts storage.Counts
+	losing int64
+}
+
+// invitation counts one invitation with its link token.
+func (t *tally) invitation(f storage.IndexFields) {
+	t.counts.Invitations++
+	t.counts.LinkTokens++
+	if f.State == storage.StateQueued {
+		t.counts.ScheduledCancelled++
+	}
+}
+
+// customer counts one customer's data in one business unit.
+func (t *tally) customer(tx storage.ReadTx, bu string, h storage.Hash, p protection) error {
+	err := tx.CustomerInvitations(bu, h, storage.ID{}, func(id storage.ID) bool {
+		inv, err := tx.Invitation(bu, id)
+		if err == nil {
+			t.invitation(storage.IndexFields{Customer: h, State: inv.State})
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	err = tx.CustomerBCCMessages(bu, h, func(storage.ID) bool {
+		t.counts.BCCMessages++
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	c, ok, err := tx.Customer(bu, h)
+	if err == nil && ok {
+		t.counts.LastInvited++
+		if p.lost(c) {
+			t.losing++
+		}
+	}
+	return err
+}
+
+// date counts a business unit's data created before cutOff. A customer's
+// last-invited record goes when it is older than cutOff; its time is the
+// creation time of the customer's latest invitation, so each record is
+// counted at that invitation.
+func (t *tally) date(tx storage.ReadTx, bu string, cutOff time.Time, p protection) error {
+	var err error
+	walk := tx.EachInvitationID(bu, storage.ID{}, cutOff, func(id storage.ID, f storage.IndexFields) bool {
+		t.invitation(f)
+		var c storage.Customer
+		var ok bool
+		c, ok, err = tx.Customer(bu, f.Customer)
+		if ok && c.LastInvited.Equal(id.Time()) {
+			t.counts.LastInvited++
+			if p.lost(c) {
+				t.losing++
+			}
+		}
+		return err == nil
+	})
+	if err := errors.Join(walk, err); err != nil {
+		return err
+	}
+	return tx.EachBCCMessageID(bu, storage.ID{}, cutOff, func(storage.ID) bool {
+		t.counts.BCCMessages++
+		return true
+	})
+}
+
+// count tallies what e would remove.
+func (s *Service) count(tx storage.ReadTx, e *storage.Erasure, now time.Time) (tally, error) {
+	var t tally
+	switch e.Kind {
+	case storage.ErasureCustomers:
+		st, err := settingsIn(tx, e.BusinessUnit)
+		if err != nil {
+			return t, err
+		}
+		for _, h := range e.Customers {
+			if err := t.customer(tx, e.BusinessUnit, h, protectionFor(st, now)); err != nil {
+				return t, err
+			}
+		}
+	case storage.ErasureConsumer:
+		bus, err := tx.CustomerBusinessUnits(e.Customers[0])
+		if err != nil {
+			return t, err
+		}
+		for _, bu := range bus {
+			st, err := settingsIn(tx, bu)
+			if err != nil {
+				return t, err
+			}
+			if err := t.customer(tx, bu, e.Customers[0], protectionFor(st, now)); err != nil {
+				return t, err
+			}
+		}
+	case storage.ErasureUpToDate:
+		st, err := settingsIn(tx, e.BusinessUnit)
+		if err != nil {
+			return t, err
+		}
+		return t, t.date(tx, e.BusinessUnit, e.CutOff, protectionFor(st, now))
+	}
+	return t, nil
+}
+
+// preview returns e as it would end, with nothing changed.
+func (s *Service) preview(ctx context.Context, e storage.Erasure, now time.Time) (storage.Erasure, error) {
+	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+		t, err := s.count(tx, &e, now)
+		e.Counts, e.LosingProtection = t.counts, t.losing
+		e.RecordsTotal = t.counts.Records()
+		return err
+	})
+	e.Customers, e.EventHashes = nil, nil
+	return e, err
+}
+
+// estimate returns how many primary records e has in scope.
+func (s *Service) estimate(ctx context.Context, e *storage.Erasure) (int64, error) {
+	var n int64
+	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+		if e.Kind != storage.ErasureUpToDate {
+			t, err := s.count(tx, e, s.cfg.Clock.Now())
+			n = t.counts.Records()
+			return err
+		}
+		err := tx.EachInvitationID(e.BusinessUnit, storage.ID{}, e.CutOff, func(storage.ID, storage.IndexFields) bool {
+			n++
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		return tx.EachBCCMessageID(e.BusinessUnit, storage.ID{}, e.CutOff, func(storage.ID) bool {
+			n++
+			return true
+		})
+	})
+	return n, err
+}

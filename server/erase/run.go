@@ -1,0 +1,256 @@
+package erase
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/reviewdata/invitations/storage"
+)
+
+// retryDelay is how long a job that hit an error waits before trying again.
+const retryDelay = 5 * time.Second
+
+// start runs the job in the background unless it already runs.
+func (s *Service) start(bu string, id storage.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.running[id]; ok {
+		return
+	}
+	done := make(chan struct{})
+	s.running[id] = done
+	ctx := s.base
+	if ctx == nil {
+		ctx = context.Background()
+	}
+
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			delete(s.running, id)
+			s.mu.Unlock()
+			close(done)
+		}()
+		for {
+			err := s.runJob(ctx, bu, id)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			s.cfg.Logger.Error("erasure failed, will retry", "erasure", id.String(), "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(retryDelay):
+			}
+		}
+	}()
+}
+
+// job is a running erasure: the stored record plus outbox files whose
+// removal is not yet recorded.
+type job struct {
+	storage.Erasure
+	scrubbed []storage.ID // removed from the outbox, still listed in the store
+	files    int64        // how many of those existed
+}
+
+// runJob runs one erasure to the end, chunk by chunk. Each chunk commits
+// the job's progress together with what it removed, so a crash loses
+// nothing and repeats nothing.
+func (s *Service) runJob(ctx context.Context, bu string, id storage.ID) error {
+	e, err := s.Get(ctx, bu, id)
+	if err != nil || e.State == storage.ErasureSucceeded {
+		return err
+	}
+	j := &job{Erasure: e}
+
+	if j.State == storage.ErasurePending {
+		if err := s.begin(ctx, j); err != nil {
+			return err
+		}
+	}
+
+	for {
+		done, err := s.chunk(ctx, j)
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+	}
+	return s.finish(ctx, j)
+}
+
+// begin marks the job running and estimates its size.
+func (s *Service) begin(ctx context.Context, j *job) error {
+	total, err := s.estimate(ctx, &j.Erasure)
+	if err != nil {
+		return err
+	}
+	return s.commit(ctx, j, func(tx storage.WriteTx, e *storage.Erasure) error {
+		e.State = storage.ErasureRunning
+		e.StartTime = s.cfg.Clock.Now().UTC()
+		e.RecordsTotal = total
+		return nil
+	})
+}
+
+// chunk removes the next bounded piece of the job and reports whether
+// nothing is left.
+func (s *Service) chunk(ctx context.Context, j *job) (bool, error) {
+	var done bool
+	var erased []storage.ID
+	err := s.commit(ctx, j, func(tx storage.WriteTx, e *storage.Erasure) error {
+		var err error
+		switch e.Kind {
+		case storage.ErasureCustomers:
+			erased, done, err = s.customersChunk(tx, e)
+		case storage.ErasureConsumer:
+			erased, done, err = s.consumerChunk(tx, e)
+		case storage.ErasureUpToDate:
+			erased, done, err = s.dateChunk(tx, e)
+		default:
+			err = errors.New("erase: unknown erasure kind")
+		}
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	return done, s.removeFiles(ctx, j, erased)
+}
+
+// commit runs fn on a copy of the job inside a transaction that also
+// records outbox removals done since the last commit, then stores the job.
+// The copy keeps fn safe to run more than once.
+func (s *Service) commit(ctx context.Context, j *job, fn func(storage.WriteTx, *storage.Erasure) error) error {
+	var next storage.Erasure
+	err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+		next = j.Erasure
+		next.Counts.OutboxMessages += j.files
+		if err := tx.ClearScrubs(j.scrubbed); err != nil {
+			return err
+		}
+		if err := fn(tx, &next); err != nil {
+			return err
+		}
+		return tx.PutErasure(&next)
+	})
+	if err != nil {
+		return err
+	}
+	j.Erasure, j.scrubbed, j.files = next, nil, 0
+	return nil
+}
+
+// removeFiles deletes the outbox files of invitations a chunk erased. The
+// store lists them until the next commit records their removal, so a crash
+// in between leaves them to Start.
+func (s *Service) removeFiles(ctx context.Context, j *job, ids []storage.ID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := s.cfg.Files.RemoveFiles(ctx, ids)
+	if err != nil {
+		return err
+	}
+	j.scrubbed, j.files = ids, int64(n)
+	return nil
+}
+
+// finishScrubs removes outbox files that erasures committed to removing
+// before a stop.
+func (s *Service) finishScrubs(ctx context.Context) error {
+	for {
+		var ids []storage.ID
+		err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+			var err error
+			ids, err = tx.PendingScrubs(1000)
+			return err
+		})
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		if _, err := s.cfg.Files.RemoveFiles(ctx, ids); err != nil {
+			return err
+		}
+		if err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error { return tx.ClearScrubs(ids) }); err != nil {
+			return err
+		}
+	}
+}
+
+// finish marks the job done, forgets the customer hashes it held, and
+// leaves its receipt and event in the same transaction.
+func (s *Service) finish(ctx context.Context, j *job) error {
+	var ev storage.Event
+	err := s.commit(ctx, j, func(tx storage.WriteTx, e *storage.Erasure) error {
+		now := s.cfg.Clock.Now().UTC()
+		e.State, e.EndTime = storage.ErasureSucceeded, now
+		e.RecordsTotal = max(e.RecordsTotal, e.RecordsDone)
+
+		r := storage.Receipt{
+			BusinessUnit:  e.BusinessUnit,
+			Erasure:       e.ID,
+			Kind:          e.Kind,
+			RequestedBy:   e.RequestedBy,
+			CutOffDate:    e.CutOffDate,
+			TimeZone:      e.TimeZone,
+			CutOff:        e.CutOff,
+			CustomerCount: e.CustomerCount,
+			Counts:        e.Counts,
+			StartTime:     e.StartTime,
+			EndTime:       now,
+		}
+		if err := tx.AppendReceipt(&r); err != nil {
+			return err
+		}
+		e.Receipt = r.Sequence
+
+		ev = storage.Event{
+			BusinessUnit: e.BusinessUnit,
+			Erasure:      e.ID,
+			Kind:         e.Kind,
+			EmailHashes:  e.EventHashes,
+			CutOff:       e.CutOff,
+			CreateTime:   now,
+		}
+		if err := tx.AppendEvent(&ev); err != nil {
+			return err
+		}
+		e.Customers, e.EventHashes = nil, nil
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.events.publish()
+	s.cfg.Logger.Info("erasure finished",
+		"erasure", j.ID.String(), "kind", int(j.Kind), "invitations", j.Counts.Invitations,
+		"bcc_messages", j.Counts.BCCMessages, "took_ms", j.EndTime.Sub(j.StartTime).Milliseconds())
+	return nil
+}
+
+// WaitAll blocks until no erasure runs in this process or ctx ends. Jobs
+// stop at their next chunk once the context given to Start ends.
+func (s *Service) WaitAll(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		var done chan struct{}
+		for _, ch := range s.running {
+			done = ch
+			break
+		}
+		s.mu.Unlock()
+		if done == nil {
+			return nil
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package invite
+
+import (
+	"context"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/reviewdata/invitations/server/address"
+	"github.com/reviewdata/invitations/server/mail"
+	"github.com/reviewdata/invitations/storage"
+)
+
+// Limits on settings.
+const (
+	MaxSendDelay     = 90 * 24 * time.Hour
+	MaxFrequencyDays = 1095
+	maxTextLen       = 200
+)
+
+// Defaults returns the settings of a business unit that never saved any.
+func Defaults(bu string) storage.Settings {
+	return storage.Settings{
+		SendDelay:       0,
+		SendAtMinute:    -1,
+		TimeZone:        "UTC",
+		FrequencyDays:   0,
+		DefaultLocale:   "en-US",
+		DefaultTemplate: "default",
+		SenderName:      bu,
+	}
+}
+
+// Etag returns the etag of settings.
+func Etag(s storage.Settings) string { return "v" + strconv.FormatUint(s.Version, 10) }
+
+// SettingsPatch holds the fields to change; nil fields stay as they are.
+type SettingsPatch struct {
+	SendDelay       *time.Duration
+	SendAtMinute    *int // -1 clears the time of day
+	TimeZone        *string
+	FrequencyDays   *int
+	DefaultLocale   *string
+	DefaultTemplate *string
+	SenderName      *string
+	ReplyTo         *string
+}
+
+// Settings returns the business unit's settings, or its defaults.
+func (s *Service) Settings(ctx context.Context, bu string) (storage.Settings, error) {
+	var st storage.Settings
+	err := s.store.View(ctx, func(tx storage.ReadTx) error {
+		var err error
+		st, err = settingsIn(tx, bu)
+		return err
+	})
+	return st, err
+}
+
+func settingsIn(tx storage.ReadTx, bu string) (storage.Settings, error) {
+	st, ok, err := tx.Settings(bu)
+	if err != nil || !ok {
+		return Defaults(bu), err
+	}
+	return st, nil
+}
+
+// UpdateSettings applies p. A non-empty etag must match the stored
+// settings' etag, else ErrEtagMismatch.
+func (s *Service) UpdateSettings(ctx context.Context, bu string, p SettingsPatch, etag string) (storage.Settings, error) {
+	if err := p.validate(); err != nil {
+		return storage.Settings{}, err
+	}
+
+	var out storage.Settings
+	err := s.store.Update(ctx, func(tx storage.WriteTx) error {
+		st, err := settingsIn(tx, bu)
+		if err != nil {
+			return err
+		}
+		if etag != "" && etag != Etag(st) {
+			return ErrEtagMismatch
+		}
+		p.apply(&st)
+		st.Version++
+		st.UpdateTime = s.clock.Now().UTC()
+		out = st
+		return tx.PutSettings(bu, st)
+	})
+	return out, err
+}
+
+func (p *SettingsPatch) validate() error {
+	if d := p.SendDelay; d != nil && (*d < 0 || *d > MaxSendDelay) {
+		return fieldErr("settings.send_delay", "must be between 0 and 90 days")
+	}
+	if m := p.SendAtMinute; m != nil && (*m < -1 || *m >= 24*60) {
+		return fieldErr("settings.send_time_of_day", "hours must be 0 to 23 and minutes 0 to 59")
+	}
+	if tz := p.TimeZone; tz != nil {
+		if _, err := LoadZone(*tz); err != nil {
+			return fieldErr("settings.time_zone", "must be an IANA time zone name such as Europe/Stockholm")
+		}
+	}
+	if f := p.FrequencyDays; f != nil && (*f < 0 || *f > MaxFrequencyDays) {
+		return fieldErr("settings.frequency_days", "must be between 0 and 1095")
+	}
+	if l := p.DefaultLocale; l != nil {
+		loc, err := mail.MatchLocale(*l)
+		if err != nil {
+			return fieldErr("settings.default_locale", "must be a supported locale (see ListTemplates)")
+		}
+		*l = loc
+	}
+	if t := p.DefaultTemplate; t != nil && !templateExists(*t) {
+		return fieldErr("settings.default_template_id", "must be a template id from ListTemplates")
+	}
+	if n := p.SenderName; n != nil {
+		if *n == "" {
+			return fieldErr("settings.sender_name", "must not be empty")
+		}
+		if err := checkText(*n); err != "" {
+			return fieldErr("settings.sender_name", err)
+		}
+	}
+	if r := p.ReplyTo; r != nil && *r != "" {
+		if _, err := address.Normalize(*r); err != nil {
+			return fieldErr("settings.reply_to", "must be a valid e-mail address")
+		}
+	}
+	return nil
+}
+
+func (p *SettingsPatch) apply(st *storage.Settings) {
+	setIf(&st.SendDelay, p.SendDelay)
+	setIf(&st.SendAtMinute, p.SendAtMinute)
+	setIf(&st.TimeZone, p.TimeZone)
+	setIf(&st.FrequencyDays, p.FrequencyDays)
+	setIf(&st.DefaultLocale, p.DefaultLocale)
+	setIf(&st.DefaultTemplate, p.DefaultTemplate)
+	setIf(&st.SenderName, p.SenderName)
+	setIf(&st.ReplyTo, p.ReplyTo)
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// LoadZone loads an IANA time zone. The empty name and "Local" are refused:
+// a business's zone must not depend on the server's.
+func LoadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, errBadZone
+	}
+	return time.LoadLocation(name)
+}
+
+var errBadZone = fieldErr("time_zone", "must be an IANA time zone name")
+
+func templateExists(id string) bool {
+	for _, t := range mail.Templates() {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// checkText returns a rule broken by a free-text field, or "".
+func checkText(v string) string {
+	switch {
+	case !utf8.ValidString(v):
+		return "must be valid UTF-8"
+	case utf8.RuneCountInString(v) > maxTextLen:
+		return "must be at most 200 characters"
+	}
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f {
+			return "must not contain control characters"
+		}
+	}
+	return ""
+}

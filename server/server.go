@@ -1,0 +1,124 @@
+// Package server is the gRPC edge of the service: it authenticates callers,
+// checks that they may act for the business unit they name, validates
+// requests, calls the invite and erase packages and turns their answers
+// and errors into protobuf messages and precise status codes. It holds no
+// business rules and no storage code. Only this package speaks gRPC.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"time"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/reviewdata/invitations/gen/invitations/v1"
+	"github.com/reviewdata/invitations/server/auth"
+	"github.com/reviewdata/invitations/server/erase"
+	"github.com/reviewdata/invitations/server/invite"
+)
+
+// Config holds what a Server needs.
+type Config struct {
+	Invites  *invite.Service
+	Erasures *erase.Service
+	// Auth checks bearer tokens. Nil switches auth off: every caller is
+	// auth.Local, so the server must listen on loopback only.
+	Auth   *auth.Authenticator
+	Logger *slog.Logger
+}
+
+// Server serves InvitationService, ErasureService, health and reflection.
+type Server struct {
+	grpc   *grpc.Server
+	health *health.Server
+	log    *slog.Logger
+}
+
+// New builds a Server with its interceptors: call logging (no payloads),
+// panic recovery that answers Internal without details, and auth.
+func New(cfg Config) *Server {
+	s := &Server{health: health.NewServer(), log: cfg.Logger}
+	a := &authenticator{auth: cfg.Auth}
+
+	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
+	recoverOpts := []recovery.Option{recovery.WithRecoveryHandlerContext(s.recovered)}
+	s.grpc = grpc.NewServer(
+		grpc.ChainUnaryInterceptor(
+			logging.UnaryServerInterceptor(slogAdapter(cfg.Logger), logOpts...),
+			recovery.UnaryServerInterceptor(recoverOpts...),
+			a.unary,
+		),
+		grpc.ChainStreamInterceptor(
+			logging.StreamServerInterceptor(slogAdapter(cfg.Logger), logOpts...),
+			recovery.StreamServerInterceptor(recoverOpts...),
+			a.stream,
+		),
+	)
+
+	pb.RegisterInvitationServiceServer(s.grpc, &invitationServer{inv: cfg.Invites, log: cfg.Logger})
+	pb.RegisterErasureServiceServer(s.grpc, &erasureServer{er: cfg.Erasures, log: cfg.Logger})
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	reflection.Register(s.grpc)
+
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	for _, name := range []string{pb.InvitationService_ServiceDesc.ServiceName, pb.ErasureService_ServiceDesc.ServiceName} {
+		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	return s
+}
+
+// recovered turns a panic into Internal. The panic value and stack go to
+// the log, never to the client.
+func (s *Server) recovered(ctx context.Context, p any) error {
+	// Only the panic's type is logged: its value may quote request data.
+	s.log.ErrorContext(ctx, "handler panicked", "panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
+	return status.Error(codes.Internal, "internal error")
+}
+
+// Serve accepts connections on lis until Shutdown.
+func (s *Server) Serve(lis net.Listener) error { return s.grpc.Serve(lis) }
+
+// GRPC returns the underlying grpc.Server, for tests that register more.
+func (s *Server) GRPC() *grpc.Server { return s.grpc }
+
+// Shutdown reports NOT_SERVING to health checks, stops taking calls and
+// waits for calls in flight until ctx ends, then cuts the rest off.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.health.Shutdown()
+
+	done := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.log.Warn("calls still running at the shutdown deadline were cut off")
+		s.grpc.Stop()
+		<-done
+	}
+}
+
+// slogAdapter lets the logging middleware write through slog. The
+// middleware logs call metadata only (service, method, code, duration,
+// peer): never a request or response payload.
+func slogAdapter(l *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		l.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+}
+
+// DefaultShutdownGrace bounds how long Shutdown lets calls in flight run.
+const DefaultShutdownGrace = 10 * time.Second
