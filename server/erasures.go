@@ -24,7 +24,9 @@ type erasureServer struct {
 
 var _ pb.ErasureServiceServer = (*erasureServer)(nil)
 
-func (s *erasureServer) status(ctx context.Context, err error) error { return toStatus(ctx, s.log, err) }
+func (s *erasureServer) status(ctx context.Context, err error) error {
+	return toStatus(ctx, s.log, err)
+}
 
 func options(id auth.Identity, requestID string, validateOnly bool) erase.Options {
 	return erase.Options{RequestID: requestID, ValidateOnly: validateOnly, RequestedBy: id.Name}
@@ -312,4 +314,3 @@ func (s *erasureServer) GetRetentionStatus(ctx context.Context, _ *pb.GetRetenti
 }
 
 func days(d time.Duration) int32 { return int32(d / (24 * time.Hour)) }
-

@@ -147,12 +147,15 @@ func parseInvitationHeader(h []byte) IndexFields {
 // unit: what the frequency rule reads. It holds no personal data.
 type Customer struct {
 	LastInvited time.Time
+	// Latest is the invitation that set LastInvited.
+	Latest ID
 }
 
 func (c *Customer) encode() []byte {
 	e := encoder{}
 	e.byte(1)
 	e.time(c.LastInvited)
+	e.b = append(e.b, c.Latest[:]...)
 	return e.b
 }
 
@@ -162,6 +165,7 @@ func (c *Customer) decode(b []byte) error {
 		return ErrCorrupt
 	}
 	c.LastInvited = d.time()
+	d.fixed(c.Latest[:])
 	return d.err
 }
 

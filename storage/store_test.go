@@ -55,7 +55,7 @@ func insert(tb testing.TB, db *DB, invs ...*Invitation) {
 			if err := tx.InsertInvitation(inv); err != nil {
 				return err
 			}
-			if err := tx.PutCustomer(inv.BusinessUnit, inv.Customer, Customer{LastInvited: inv.CreateTime()}); err != nil {
+			if err := tx.PutCustomer(inv.BusinessUnit, inv.Customer, Customer{LastInvited: inv.CreateTime(), Latest: inv.ID}); err != nil {
 				return err
 			}
 		}

@@ -41,6 +41,7 @@ type App struct {
 	EventKey []byte
 
 	log    *slog.Logger
+	manual bool
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -53,6 +54,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Store options.
 	Store storage.Options
+	// Manual leaves the sender and the retention sweeper to the caller
+	// (Sender.RunOnce, Erasures.Sweep), for tests that step time.
+	Manual bool
 }
 
 // OutboxDir is the outbox folder's name inside the data directory.
@@ -84,7 +88,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: db, log: log}
+	a := &App{Config: cfg, Store: db, log: log, manual: opts.Manual}
 	if err := a.build(opts.Clock, authn); err != nil {
 		db.Close()
 		return nil, err
@@ -194,8 +198,10 @@ func (a *App) Start(ctx context.Context) error {
 		a.cancel()
 		return err
 	}
-	a.wg.Go(func() { a.Sender.Run(ctx, time.Duration(a.Config.SendPollInterval)) })
-	a.wg.Go(func() { a.Erasures.RunSweeper(ctx, time.Duration(a.Config.SweepInterval)) })
+	if !a.manual {
+		a.wg.Go(func() { a.Sender.Run(ctx, time.Duration(a.Config.SendPollInterval)) })
+		a.wg.Go(func() { a.Erasures.RunSweeper(ctx, time.Duration(a.Config.SweepInterval)) })
+	}
 	if a.Config.AuthOff() {
 		a.log.Warn("auth is off: no tokens configured, every caller acts as platform admin; serving on loopback only")
 	}

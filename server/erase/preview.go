@@ -53,9 +53,8 @@ func (t *tally) customer(tx storage.ReadTx, bu string, h storage.Hash, p protect
 }
 
 // date counts a business unit's data created before cutOff. A customer's
-// last-invited record goes when it is older than cutOff; its time is the
-// creation time of the customer's latest invitation, so each record is
-// counted at that invitation.
+// last-invited record goes when it is older than cutOff; it was set by the
+// customer's latest invitation, so each record is counted at that one.
 func (t *tally) date(tx storage.ReadTx, bu string, cutOff time.Time, p protection) error {
 	var err error
 	walk := tx.EachInvitationID(bu, storage.ID{}, cutOff, func(id storage.ID, f storage.IndexFields) bool {
@@ -63,7 +62,7 @@ func (t *tally) date(tx storage.ReadTx, bu string, cutOff time.Time, p protectio
 		var c storage.Customer
 		var ok bool
 		c, ok, err = tx.Customer(bu, f.Customer)
-		if ok && c.LastInvited.Equal(id.Time()) {
+		if ok && c.Latest == id {
 			t.counts.LastInvited++
 			if p.lost(c) {
 				t.losing++

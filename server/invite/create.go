@@ -205,7 +205,7 @@ func (s *Service) createOne(tx storage.ReadTx, w storage.WriteTx, req CreateRequ
 	if err := w.InsertInvitation(&inv); err != nil {
 		return Result{}, err
 	}
-	if err := w.PutCustomer(bu, it.hash, storage.Customer{LastInvited: now}); err != nil {
+	if err := w.PutCustomer(bu, it.hash, storage.Customer{LastInvited: now, Latest: inv.ID}); err != nil {
 		return Result{}, err
 	}
 	if m := req.bcc; m != nil {

@@ -339,10 +339,10 @@ type Erasure struct {
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	// Output only. When it finished.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	// Output only. Records removed so far, all kinds together.
+	// Output only. Invitations and raw BCC e-mails removed so far.
 	RecordsDone int64 `protobuf:"varint,16,opt,name=records_done,json=recordsDone,proto3" json:"records_done,omitempty"`
-	// Output only. Estimate of all records in scope, taken when the job
-	// started; records_done / records_total is the progress.
+	// Output only. How many invitations and raw BCC e-mails were in scope
+	// when the job started; records_done / records_total is the progress.
 	RecordsTotal int64 `protobuf:"varint,17,opt,name=records_total,json=recordsTotal,proto3" json:"records_total,omitempty"`
 	// Output only. True for a preview: nothing was erased.
 	Preview bool `protobuf:"varint,18,opt,name=preview,proto3" json:"preview,omitempty"`
