@@ -84,6 +84,13 @@ func newEnv(t testing.TB, edit ...func(*config.Config)) *env {
 
 func startEnv(t testing.TB, cfg config.Config, clk *clock.Fake) *env {
 	t.Helper()
+	return startEnvWith(t, cfg, clk, nil)
+}
+
+// startEnvWith starts the service; register, if set, may add services
+// before serving starts.
+func startEnvWith(t testing.TB, cfg config.Config, clk *clock.Fake, register func(*grpc.Server)) *env {
+	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(cfg, app.Options{Clock: clk, Logger: logger, Manual: true})
@@ -94,6 +101,9 @@ func startEnv(t testing.TB, cfg config.Config, clk *clock.Fake) *env {
 		t.Fatalf("Start = %v", err)
 	}
 
+	if register != nil {
+		register(a.Server.GRPC())
+	}
 	lis := bufconn.Listen(1 << 20)
 	go a.Serve(lis)
 	conn, err := grpc.NewClient("passthrough:///bufnet",
