@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	"google.golang.org/grpc/status"
 
@@ -302,15 +301,13 @@ func (s *erasureServer) GetRetentionStatus(ctx context.Context, _ *pb.GetRetenti
 	}
 	ret := s.er.Retention()
 	return &pb.GetRetentionStatusResponse{Status: &pb.RetentionStatus{
-		InvitationRetentionDays: days(ret.Invitation),
-		BccRetentionDays:        days(ret.BCC),
-		LastRunTime:             ts(st.LastRun),
-		LastRunCounts:           countsPB(st.Last),
-		TotalCounts:             countsPB(st.Total),
-		OldestInvitationTime:    ts(oldestInv),
-		OldestBccMessageTime:    ts(oldestBCC),
-		LastRunDurationMs:       st.LastDuration.Milliseconds(),
+		InvitationRetention:  ret.Invitation.String(),
+		BccRetention:         ret.BCC.String(),
+		LastRunTime:          ts(st.LastRun),
+		LastRunCounts:        countsPB(st.Last),
+		TotalCounts:          countsPB(st.Total),
+		OldestInvitationTime: ts(oldestInv),
+		OldestBccMessageTime: ts(oldestBCC),
+		LastRunDurationMs:    st.LastDuration.Milliseconds(),
 	}}, nil
 }
-
-func days(d time.Duration) int32 { return int32(d / (24 * time.Hour)) }

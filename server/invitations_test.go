@@ -39,7 +39,7 @@ func TestCreateGetAndDeliver(t *testing.T) {
 		State:             pb.Invitation_STATE_QUEUED,
 		CreateTime:        timestamppb.New(start),
 		ScheduledSendTime: timestamppb.New(start),
-		ExpireTime:        timestamppb.New(start.Add(1095 * 24 * time.Hour)),
+		ExpireTime:        timestamppb.New(start.AddDate(3, 0, 0)), // 1,096 days: 2028 has a leap day
 	}
 	ignore := protocmp.IgnoreFields(&pb.Invitation{}, "name", "review_link")
 	if diff := cmp.Diff(want, created, protocmp.Transform(), ignore); diff != "" {

@@ -175,7 +175,7 @@ func (w *writeTx) AppendReceipt(rc *Receipt) error {
 	return wrap("appending receipt", err)
 }
 
-func (w *writeTx) PruneReceipts(before time.Time, limit int) (int, error) {
+func (w *writeTx) PruneReceipts(expired func(time.Time) bool, limit int) (int, error) {
 	receipts := w.tx.Bucket(bucketReceipts)
 	c := receipts.Cursor()
 	n := 0
@@ -187,7 +187,7 @@ func (w *writeTx) PruneReceipts(before time.Time, limit int) (int, error) {
 		if err != nil {
 			return n, wrap("pruning receipts", err)
 		}
-		if !rc.EndTime.Before(before) {
+		if !expired(rc.EndTime) {
 			break
 		}
 		last = ChainPoint{rc.Sequence, rc.Hash}
@@ -237,7 +237,7 @@ func (w *writeTx) AppendEvent(ev *Event) error {
 	return wrap("appending event", err)
 }
 
-func (w *writeTx) PruneEvents(before time.Time, limit int) (int, error) {
+func (w *writeTx) PruneEvents(expired func(time.Time) bool, limit int) (int, error) {
 	c := w.tx.Bucket(bucketEvents).Cursor()
 	n := 0
 	for k, v := c.First(); k != nil && n < limit; k, v = c.First() {
@@ -245,7 +245,7 @@ func (w *writeTx) PruneEvents(before time.Time, limit int) (int, error) {
 		if err := ev.decode(v); err != nil {
 			return n, wrap("pruning events", err)
 		}
-		if !ev.CreateTime.Before(before) {
+		if !expired(ev.CreateTime) {
 			break
 		}
 		if err := c.Delete(); err != nil {

@@ -140,13 +140,15 @@ type WriteTx interface {
 	// AppendReceipt adds r to the end of the receipt chain, setting its
 	// Sequence, PrevHash and Hash.
 	AppendReceipt(r *Receipt) error
-	// PruneReceipts removes receipts that ended before before from the
-	// start of the chain, moving the chain base past them.
-	PruneReceipts(before time.Time, limit int) (int, error)
+	// PruneReceipts removes up to limit receipts from the start of the
+	// chain while expired says their end time has expired, moving the
+	// chain base past them.
+	PruneReceipts(expired func(end time.Time) bool, limit int) (int, error)
 	// AppendEvent adds an erasure event, setting its Sequence.
 	AppendEvent(ev *Event) error
-	// PruneEvents removes events created before before.
-	PruneEvents(before time.Time, limit int) (int, error)
+	// PruneEvents removes up to limit of the oldest events while expired
+	// says their creation time has expired.
+	PruneEvents(expired func(created time.Time) bool, limit int) (int, error)
 
 	// PutSuppression stores an unsubscribe.
 	PutSuppression(h Hash, s Suppression) error

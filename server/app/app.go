@@ -106,14 +106,8 @@ func (a *App) build(clk clock.Clock, authn *auth.Authenticator) error {
 		return err
 	}
 
-	day := 24 * time.Hour
-	ret := erase.Retention{
-		Invitation: time.Duration(cfg.Retention.InvitationDays) * day,
-		BCC:        time.Duration(cfg.Retention.BCCDays) * day,
-		Requests:   erase.DefaultRetention.Requests,
-		Receipts:   time.Duration(cfg.Retention.ReceiptDays) * day,
-		Events:     time.Duration(cfg.Retention.EventDays) * day,
-	}
+	ret := erase.Retention{Requests: erase.DefaultRetention.Requests}
+	ret.Invitation, ret.BCC, ret.Receipts, ret.Events = cfg.Retention.Periods()
 	hasher := address.NewHasher(a.Store.DeriveKey("customer-index"))
 
 	var sender *send.Sender

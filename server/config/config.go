@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reviewdata/invitations/server/auth"
+	"github.com/reviewdata/invitations/server/clock"
 )
 
 // ErrInvalid means the configuration cannot be used; the message says which
@@ -66,17 +67,27 @@ type SMTP struct {
 	Timeout  Duration `json:"timeout,omitempty"`
 }
 
-// Retention periods in days.
+// Retention periods, written like "3y", "30d" or "1y6m": a record expires
+// at its creation time plus its period on the UTC calendar.
 type Retention struct {
-	// InvitationDays keeps invitations, link tokens and last-invited
-	// records. Default 1095 (three years).
-	InvitationDays int `json:"invitation_days"`
-	// BCCDays keeps raw BCC e-mails. Default 30.
-	BCCDays int `json:"bcc_days"`
-	// ReceiptDays keeps erasure receipts. Default 2190 (six years).
-	ReceiptDays int `json:"receipt_days"`
-	// EventDays keeps erasure events for downstream consumers. Default 90.
-	EventDays int `json:"event_days"`
+	// Invitations keeps invitations, link tokens and last-invited records.
+	// Default 3y.
+	Invitations string `json:"invitations"`
+	// BCCMessages keeps raw BCC e-mails. Default 30d.
+	BCCMessages string `json:"bcc_messages"`
+	// Receipts keeps erasure receipts and finished erasure jobs. Default 6y.
+	Receipts string `json:"receipts"`
+	// Events keeps erasure events for downstream consumers. Default 90d.
+	Events string `json:"events"`
+}
+
+// Periods parses the retention periods; Check has validated them.
+func (r Retention) Periods() (inv, bcc, receipts, events clock.Period) {
+	inv, _ = clock.ParsePeriod(r.Invitations)
+	bcc, _ = clock.ParsePeriod(r.BCCMessages)
+	receipts, _ = clock.ParsePeriod(r.Receipts)
+	events, _ = clock.ParsePeriod(r.Events)
+	return inv, bcc, receipts, events
 }
 
 // Duration is a time.Duration written as a string such as "1m30s".
@@ -135,15 +146,10 @@ func (c *Config) fill() {
 	def(&c.MailFrom, "invitations@reviews.example.com")
 	def(&c.LogLevel, "info")
 	c.PublicBaseURL = strings.TrimSuffix(c.PublicBaseURL, "/")
-	days := func(n *int, v int) {
-		if *n == 0 {
-			*n = v
-		}
-	}
-	days(&c.Retention.InvitationDays, 1095)
-	days(&c.Retention.BCCDays, 30)
-	days(&c.Retention.ReceiptDays, 2190)
-	days(&c.Retention.EventDays, 90)
+	def(&c.Retention.Invitations, "3y")
+	def(&c.Retention.BCCMessages, "30d")
+	def(&c.Retention.Receipts, "6y")
+	def(&c.Retention.Events, "90d")
 	dur := func(d *Duration, v time.Duration) {
 		if *d == 0 {
 			*d = Duration(v)
@@ -179,8 +185,10 @@ func (c *Config) Check() error {
 		return bad("smtp.addr", "is required when smtp is set")
 	}
 	r := c.Retention
-	if r.InvitationDays < 1 || r.BCCDays < 1 || r.ReceiptDays < 1 || r.EventDays < 1 {
-		return bad("retention", "every period must be at least one day")
+	for name, v := range map[string]string{"invitations": r.Invitations, "bcc_messages": r.BCCMessages, "receipts": r.Receipts, "events": r.Events} {
+		if _, err := clock.ParsePeriod(v); err != nil {
+			return bad("retention."+name, "must be a period such as 3y, 30d or 1y6m")
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -24,7 +24,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load = %v", err)
 	}
-	if c.DataDir != "/tmp/x" || time.Duration(c.SweepInterval) != 30*time.Second || c.Retention.BCCDays != 30 {
+	if c.DataDir != "/tmp/x" || time.Duration(c.SweepInterval) != 30*time.Second || c.Retention.BCCMessages != "30d" {
 		t.Errorf("Load = %+v", c)
 	}
 }
@@ -38,7 +38,8 @@ func TestLoadRejects(t *testing.T) {
 		{"bad duration", `{"sweep_interval": 30}`},
 		{"bad url", `{"public_base_url": "ftp://x"}`},
 		{"bad token", `{"tokens": [{"name": "a", "role": "business"}]}`},
-		{"negative retention", `{"retention": {"bcc_days": -1}}`},
+		{"negative retention", `{"retention": {"bcc_messages": "-1d"}}`},
+		{"retention in hours", `{"retention": {"invitations": "72h"}}`},
 		{"bad log level", `{"log_level": "loud"}`},
 	}
 	for _, tt := range tests {

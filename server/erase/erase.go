@@ -43,23 +43,24 @@ type Files interface {
 	RemoveFiles(ctx context.Context, ids []storage.ID) (int, error)
 }
 
-// Retention says how long each kind of data is kept.
+// Retention says how long each kind of data is kept. A record expires at
+// its creation time plus its period on the UTC calendar, no earlier.
 type Retention struct {
-	Invitation time.Duration // invitations, link tokens, last-invited records
-	BCC        time.Duration // raw BCC e-mails
-	Requests   time.Duration // idempotency records
-	Receipts   time.Duration // erasure receipts and finished erasure jobs
-	Events     time.Duration // erasure events
+	Invitation clock.Period // invitations, link tokens, last-invited records
+	BCC        clock.Period // raw BCC e-mails
+	Requests   clock.Period // idempotency records
+	Receipts   clock.Period // erasure receipts and finished erasure jobs
+	Events     clock.Period // erasure events
 }
 
 // DefaultRetention is the retention the product brief fixes, with the
 // bookkeeping periods chosen for it.
 var DefaultRetention = Retention{
-	Invitation: 3 * 365 * 24 * time.Hour,
-	BCC:        30 * 24 * time.Hour,
-	Requests:   7 * 24 * time.Hour,
-	Receipts:   6 * 365 * 24 * time.Hour,
-	Events:     90 * 24 * time.Hour,
+	Invitation: clock.Period{Years: 3},
+	BCC:        clock.Period{Days: 30},
+	Requests:   clock.Period{Days: 7},
+	Receipts:   clock.Period{Years: 6},
+	Events:     clock.Period{Days: 90},
 }
 
 // Config holds what a Service needs.

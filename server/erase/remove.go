@@ -33,9 +33,9 @@ func (p protection) lost(c storage.Customer) bool {
 }
 
 // invitation removes one invitation with its link and queue entry; with
-// cutOff set it also removes the customer's last-invited record when that
-// is older than cutOff.
-func (r *removal) invitation(tx storage.WriteTx, bu string, id storage.ID, cutOff time.Time, p protection) error {
+// gone set it also removes the customer's last-invited record when gone
+// says its time is in scope.
+func (r *removal) invitation(tx storage.WriteTx, bu string, id storage.ID, gone func(time.Time) bool, p protection) error {
 	rm, err := tx.DeleteInvitation(bu, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
@@ -57,12 +57,12 @@ func (r *removal) invitation(tx storage.WriteTx, bu string, id storage.ID, cutOf
 		}
 		r.files = append(r.files, id)
 	}
-	if cutOff.IsZero() {
+	if gone == nil {
 		return nil
 	}
 
 	c, ok, err := tx.Customer(bu, rm.Customer)
-	if err != nil || !ok || !c.LastInvited.Before(cutOff) {
+	if err != nil || !ok || !gone(c.LastInvited) {
 		return err
 	}
 	return r.customerRecord(tx, bu, rm.Customer, p)
@@ -100,7 +100,7 @@ func (r *removal) customer(tx storage.WriteTx, bu string, h storage.Hash, p prot
 	}
 
 	for _, id := range invs {
-		if err := r.invitation(tx, bu, id, time.Time{}, p); err != nil {
+		if err := r.invitation(tx, bu, id, nil, p); err != nil {
 			return err
 		}
 	}
@@ -201,8 +201,9 @@ func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.I
 		return nil, false, err
 	}
 	var r removal
+	before := func(t time.Time) bool { return t.Before(e.CutOff) }
 	for _, id := range invs {
-		if err := r.invitation(tx, bu, id, e.CutOff, p); err != nil {
+		if err := r.invitation(tx, bu, id, before, p); err != nil {
 			return nil, false, err
 		}
 		e.InvitationCursor = id

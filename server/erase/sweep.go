@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/reviewdata/invitations/server/clock"
 	"github.com/reviewdata/invitations/storage"
 )
 
@@ -56,49 +57,34 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 // Sweep removes everything whose retention has run out: invitations with
 // their links, queue entries and last-invited records, raw BCC e-mails,
 // idempotency records, old events, and receipts and finished erasure jobs
-// past their own retention. It walks the expiry index, so its cost grows
-// with what expires, and works in chunks so other writes keep flowing. A
-// run that removed invitation data leaves a receipt and an event.
+// past their own retention. A record expires at its creation time plus its
+// period, never earlier. Sweep walks the expiry index in creation order and
+// stops at the first record still in date, so its cost grows with what
+// expires; it works in chunks so other writes keep flowing. A run that
+// removed invitation data leaves a receipt and an event.
 func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
-	start := s.cfg.Clock.Now().UTC()
+	now := s.cfg.Clock.Now().UTC()
 	ret := s.cfg.Retention
-	invCut, bccCut := start.Add(-ret.Invitation), start.Add(-ret.BCC)
+	expired := func(p clock.Period) func(time.Time) bool {
+		return func(t time.Time) bool { return !p.After(t).After(now) }
+	}
 
 	var total storage.Counts
 	var files []storage.ID
-	step := func(kind storage.RecordKind, before time.Time, remove func(storage.WriteTx, *removal, string, storage.ID) error) error {
-		// Most runs find nothing: look before taking the write path.
-		var expired bool
-		err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
-			return tx.EachExpired(kind, before, func(string, storage.ID) bool { expired = true; return false })
-		})
-		if err != nil || !expired {
-			return err
-		}
+	step := func(kind storage.RecordKind, p clock.Period, remove func(storage.WriteTx, *removal, string, storage.ID) error) error {
 		for {
 			var r removal
 			var n int
 			err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
 				r = removal{}
-				type ref struct {
-					bu string
-					id storage.ID
-				}
-				var refs []ref
-				err := tx.EachExpired(kind, before, func(bu string, id storage.ID) bool {
-					refs = append(refs, ref{bu, id})
-					return len(refs) < s.cfg.ChunkSize
-				})
-				if err != nil {
-					return err
-				}
+				refs, err := expiredRefs(tx, kind, expired(p), s.cfg.ChunkSize)
 				n = len(refs)
 				for _, rf := range refs {
-					if err := remove(tx, &r, rf.bu, rf.id); err != nil {
-						return err
+					if err == nil {
+						err = remove(tx, &r, rf.bu, rf.id)
 					}
 				}
-				return nil
+				return err
 			})
 			if err != nil {
 				return err
@@ -110,31 +96,54 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 			}
 		}
 	}
+	// Most runs find nothing: look before taking the write path.
+	anyExpired := func(kind storage.RecordKind, p clock.Period) (bool, error) {
+		var refs []ref
+		err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+			var err error
+			refs, err = expiredRefs(tx, kind, expired(p), 1)
+			return err
+		})
+		return len(refs) > 0, err
+	}
 
-	err := step(storage.KindInvitation, invCut, func(tx storage.WriteTx, r *removal, bu string, id storage.ID) error {
-		return r.invitation(tx, bu, id, invCut, protection{})
-	})
-	if err == nil {
-		err = step(storage.KindBCC, bccCut, func(tx storage.WriteTx, r *removal, bu string, id storage.ID) error {
+	invGone := expired(ret.Invitation)
+	steps := []struct {
+		kind   storage.RecordKind
+		period clock.Period
+		remove func(storage.WriteTx, *removal, string, storage.ID) error
+	}{
+		{storage.KindInvitation, ret.Invitation, func(tx storage.WriteTx, r *removal, bu string, id storage.ID) error {
+			return r.invitation(tx, bu, id, invGone, protection{})
+		}},
+		{storage.KindBCC, ret.BCC, func(tx storage.WriteTx, r *removal, bu string, id storage.ID) error {
 			return r.bcc(tx, bu, id)
-		})
-	}
-	if err == nil {
-		err = step(storage.KindRequest, start.Add(-ret.Requests), func(tx storage.WriteTx, _ *removal, bu string, id storage.ID) error {
+		}},
+		{storage.KindRequest, ret.Requests, func(tx storage.WriteTx, _ *removal, bu string, id storage.ID) error {
 			return tx.DeleteRequest(bu, id)
-		})
-	}
-	if err == nil {
-		err = step(storage.KindErasure, start.Add(-ret.Receipts), func(tx storage.WriteTx, _ *removal, bu string, id storage.ID) error {
+		}},
+		{storage.KindErasure, ret.Receipts, func(tx storage.WriteTx, _ *removal, bu string, id storage.ID) error {
 			e, err := tx.Erasure(bu, id)
 			if err != nil || e.State != storage.ErasureSucceeded {
 				return err
 			}
 			return tx.DeleteErasure(bu, id)
-		})
+		}},
+	}
+	var err error
+	for _, st := range steps {
+		var found bool
+		if found, err = anyExpired(st.kind, st.period); err != nil {
+			break
+		}
+		if found {
+			if err = step(st.kind, st.period, st.remove); err != nil {
+				break
+			}
+		}
 	}
 	if err == nil {
-		err = s.prune(ctx, start)
+		err = s.prune(ctx, expired(ret.Receipts), expired(ret.Events))
 	}
 	if err == nil && len(files) > 0 {
 		var n int
@@ -145,32 +154,54 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 		}
 	}
 	if err == nil && total.Records() > 0 {
-		err = s.sweepReceipt(ctx, start, invCut, bccCut, total)
+		err = s.sweepReceipt(ctx, now, total)
 	}
 
 	end := s.cfg.Clock.Now().UTC()
 	s.mu.Lock()
-	s.sweep.LastRun, s.sweep.LastDuration, s.sweep.Last = end, end.Sub(start), total
+	s.sweep.LastRun, s.sweep.LastDuration, s.sweep.Last = end, end.Sub(now), total
 	s.sweep.Total.Add(total)
 	s.mu.Unlock()
 	if total.Records() > 0 {
 		s.cfg.Logger.Info("retention sweep removed expired data",
 			"invitations", total.Invitations, "bcc_messages", total.BCCMessages,
-			"last_invited_records", total.LastInvited, "took_ms", end.Sub(start).Milliseconds())
+			"last_invited_records", total.LastInvited, "took_ms", end.Sub(now).Milliseconds())
 	}
 	return total, err
 }
 
+type ref struct {
+	bu string
+	id storage.ID
+}
+
+// expiredRefs lists up to limit records of kind that have expired, oldest
+// first. Expiry grows with creation time, so the walk stops at the first
+// record still in date.
+func expiredRefs(tx storage.ReadTx, kind storage.RecordKind, expired func(time.Time) bool, limit int) ([]ref, error) {
+	var refs []ref
+	err := tx.EachExpired(kind, farFuture, func(bu string, id storage.ID) bool {
+		if !expired(id.Time()) {
+			return false
+		}
+		refs = append(refs, ref{bu, id})
+		return len(refs) < limit
+	})
+	return refs, err
+}
+
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // prune drops old receipts and events, a chunk at a time.
-func (s *Service) prune(ctx context.Context, now time.Time) error {
+func (s *Service) prune(ctx context.Context, receiptGone, eventGone func(time.Time) bool) error {
 	for {
 		var n int
 		err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
-			r, err := tx.PruneReceipts(now.Add(-s.cfg.Retention.Receipts), s.cfg.ChunkSize)
+			r, err := tx.PruneReceipts(receiptGone, s.cfg.ChunkSize)
 			if err != nil {
 				return err
 			}
-			e, err := tx.PruneEvents(now.Add(-s.cfg.Retention.Events), s.cfg.ChunkSize)
+			e, err := tx.PruneEvents(eventGone, s.cfg.ChunkSize)
 			n = max(r, e)
 			return err
 		})
@@ -180,21 +211,25 @@ func (s *Service) prune(ctx context.Context, now time.Time) error {
 	}
 }
 
-func (s *Service) sweepReceipt(ctx context.Context, start, invCut, bccCut time.Time, c storage.Counts) error {
+// sweepReceipt records a sweep that removed data. Its cut-offs are the
+// creation times before which data had expired at now.
+func (s *Service) sweepReceipt(ctx context.Context, now time.Time, c storage.Counts) error {
+	ret := s.cfg.Retention
+	back := func(p clock.Period) time.Time { return now.AddDate(-p.Years, -p.Months, -p.Days) }
 	err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
-		now := s.cfg.Clock.Now().UTC()
+		end := s.cfg.Clock.Now().UTC()
 		r := storage.Receipt{
 			Kind:        storage.ErasureRetention,
 			RequestedBy: "retention",
-			CutOff:      invCut,
+			CutOff:      back(ret.Invitation),
 			Counts:      c,
-			StartTime:   start,
-			EndTime:     now,
+			StartTime:   now,
+			EndTime:     end,
 		}
 		if err := tx.AppendReceipt(&r); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&storage.Event{Kind: storage.ErasureRetention, CutOff: invCut, BCCCutOff: bccCut, CreateTime: now})
+		return tx.AppendEvent(&storage.Event{Kind: storage.ErasureRetention, CutOff: back(ret.Invitation), BCCCutOff: back(ret.BCC), CreateTime: end})
 	})
 	if err == nil {
 		s.events.publish()

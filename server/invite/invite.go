@@ -52,8 +52,8 @@ func fieldErr(field, reason string) *FieldError { return &FieldError{Field: fiel
 
 // Retention periods, needed to report when data expires.
 type Retention struct {
-	Invitation time.Duration
-	BCC        time.Duration
+	Invitation clock.Period
+	BCC        clock.Period
 }
 
 // Links builds the URLs an e-mail carries. Both bases end before the token.
@@ -117,7 +117,7 @@ func (s *Service) Retention() Retention { return s.retention }
 
 // ExpireTime is when retention removes inv.
 func (s *Service) ExpireTime(inv *storage.Invitation) time.Time {
-	return inv.CreateTime().Add(s.retention.Invitation)
+	return s.retention.Invitation.After(inv.CreateTime())
 }
 
 // ReviewLink returns the review link of inv.

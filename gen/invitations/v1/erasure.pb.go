@@ -812,10 +812,11 @@ func (x *ErasureEvent) GetCreateTime() *timestamppb.Timestamp {
 // RetentionStatus tells operators what the retention sweeper does.
 type RetentionStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Invitation data is kept this many days after creation.
-	InvitationRetentionDays int32 `protobuf:"varint,1,opt,name=invitation_retention_days,json=invitationRetentionDays,proto3" json:"invitation_retention_days,omitempty"`
-	// Raw BCC e-mails are kept this many days after they arrived.
-	BccRetentionDays int32 `protobuf:"varint,2,opt,name=bcc_retention_days,json=bccRetentionDays,proto3" json:"bcc_retention_days,omitempty"`
+	// How long invitation data is kept after creation, as a calendar period
+	// such as `3y` (years, months `m`, days `d`).
+	InvitationRetention string `protobuf:"bytes,1,opt,name=invitation_retention,json=invitationRetention,proto3" json:"invitation_retention,omitempty"`
+	// How long raw BCC e-mails are kept after they arrived, such as `30d`.
+	BccRetention string `protobuf:"bytes,2,opt,name=bcc_retention,json=bccRetention,proto3" json:"bcc_retention,omitempty"`
 	// When the sweeper last finished a run; unset before the first.
 	LastRunTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=last_run_time,json=lastRunTime,proto3" json:"last_run_time,omitempty"`
 	// What the last run removed.
@@ -862,18 +863,18 @@ func (*RetentionStatus) Descriptor() ([]byte, []int) {
 	return file_invitations_v1_erasure_proto_rawDescGZIP(), []int{5}
 }
 
-func (x *RetentionStatus) GetInvitationRetentionDays() int32 {
+func (x *RetentionStatus) GetInvitationRetention() string {
 	if x != nil {
-		return x.InvitationRetentionDays
+		return x.InvitationRetention
 	}
-	return 0
+	return ""
 }
 
-func (x *RetentionStatus) GetBccRetentionDays() int32 {
+func (x *RetentionStatus) GetBccRetention() string {
 	if x != nil {
-		return x.BccRetentionDays
+		return x.BccRetention
 	}
-	return 0
+	return ""
 }
 
 func (x *RetentionStatus) GetLastRunTime() *timestamppb.Timestamp {
@@ -996,10 +997,10 @@ const file_invitations_v1_erasure_proto_rawDesc = "" +
 	"cutOffTime\x12C\n" +
 	"\x10bcc_cut_off_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rbccCutOffTime\x12;\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x9a\x04\n" +
-	"\x0fRetentionStatus\x12:\n" +
-	"\x19invitation_retention_days\x18\x01 \x01(\x05R\x17invitationRetentionDays\x12,\n" +
-	"\x12bcc_retention_days\x18\x02 \x01(\x05R\x10bccRetentionDays\x12>\n" +
+	"createTime\"\x88\x04\n" +
+	"\x0fRetentionStatus\x121\n" +
+	"\x14invitation_retention\x18\x01 \x01(\tR\x13invitationRetention\x12#\n" +
+	"\rbcc_retention\x18\x02 \x01(\tR\fbccRetention\x12>\n" +
 	"\rlast_run_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\vlastRunTime\x12E\n" +
 	"\x0flast_run_counts\x18\x04 \x01(\v2\x1d.invitations.v1.ErasureCountsR\rlastRunCounts\x12@\n" +
 	"\ftotal_counts\x18\x05 \x01(\v2\x1d.invitations.v1.ErasureCountsR\vtotalCounts\x12P\n" +

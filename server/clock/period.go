@@ -1,0 +1,62 @@
+package clock
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// Period is a calendar length of time: years, months and days, as a
+// retention rule states it. "Three years" from 2025-03-01 is 1,096 days
+// because 2028 has a leap day; a fixed number of days would expire data a
+// day early.
+type Period struct {
+	Years, Months, Days int
+}
+
+// ErrPeriod means a period string is not of the form ParsePeriod takes.
+var ErrPeriod = errors.New("clock: a period is written like 3y, 30d or 1y6m, and is not zero")
+
+var periodPattern = regexp.MustCompile(`^(?:(\d{1,4})y)?(?:(\d{1,5})m)?(?:(\d{1,6})d)?$`)
+
+// ParsePeriod reads a period such as "3y", "30d" or "1y6m".
+func ParsePeriod(s string) (Period, error) {
+	m := periodPattern.FindStringSubmatch(s)
+	if m == nil || s == "" {
+		return Period{}, ErrPeriod
+	}
+	n := func(v string) int {
+		i, _ := strconv.Atoi(v)
+		return i
+	}
+	p := Period{Years: n(m[1]), Months: n(m[2]), Days: n(m[3])}
+	if p == (Period{}) {
+		return Period{}, ErrPeriod
+	}
+	return p, nil
+}
+
+// String writes p in the form ParsePeriod reads.
+func (p Period) String() string {
+	s := ""
+	if p.Years != 0 {
+		s += fmt.Sprintf("%dy", p.Years)
+	}
+	if p.Months != 0 {
+		s += fmt.Sprintf("%dm", p.Months)
+	}
+	if p.Days != 0 || s == "" {
+		s += fmt.Sprintf("%dd", p.Days)
+	}
+	return s
+}
+
+// After returns t plus p on the UTC calendar. A day that does not exist in
+// the target month rolls over as in time.AddDate: 29 February plus one year
+// is 1 March. After never decreases as t grows, so records kept in order of
+// creation also expire in that order.
+func (p Period) After(t time.Time) time.Time {
+	return t.UTC().AddDate(p.Years, p.Months, p.Days)
+}

@@ -1,0 +1,57 @@
+package clock
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestParsePeriod(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Period
+		err  error
+	}{
+		{"3y", Period{Years: 3}, nil},
+		{"30d", Period{Days: 30}, nil},
+		{"1y6m", Period{Years: 1, Months: 6}, nil},
+		{"2y3m4d", Period{2, 3, 4}, nil},
+		{"", Period{}, ErrPeriod},
+		{"0d", Period{}, ErrPeriod},
+		{"3 years", Period{}, ErrPeriod},
+		{"-1d", Period{}, ErrPeriod},
+		{"30d3y", Period{}, ErrPeriod},
+	}
+	for _, tt := range tests {
+		got, err := ParsePeriod(tt.in)
+		if got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("ParsePeriod(%q) = %v, %v, want %v, %v", tt.in, got, err, tt.want, tt.err)
+		}
+		if err == nil && got.String() != tt.in {
+			t.Errorf("Period.String() = %q, want %q", got.String(), tt.in)
+		}
+	}
+}
+
+func TestPeriodAfter(t *testing.T) {
+	three := Period{Years: 3}
+	tests := []struct {
+		name string
+		from time.Time
+		p    Period
+		want time.Time
+	}{
+		{"across a leap day", time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC), three, time.Date(2028, 3, 1, 10, 0, 0, 0, time.UTC)},
+		{"from a leap day", time.Date(2024, 2, 29, 23, 0, 0, 0, time.UTC), three, time.Date(2027, 3, 1, 23, 0, 0, 0, time.UTC)},
+		{"to a leap day", time.Date(2025, 2, 28, 0, 0, 0, 0, time.UTC), three, time.Date(2028, 2, 28, 0, 0, 0, 0, time.UTC)},
+		{"30 days over February", time.Date(2028, 2, 15, 0, 0, 0, 0, time.UTC), Period{Days: 30}, time.Date(2028, 3, 16, 0, 0, 0, 0, time.UTC)},
+		{"zone is ignored", time.Date(2025, 3, 1, 0, 30, 0, 0, time.FixedZone("CET", 3600)), Period{Days: 1}, time.Date(2025, 3, 1, 23, 30, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.After(tt.from); !got.Equal(tt.want) {
+				t.Errorf("%v.After(%v) = %v, want %v", tt.p, tt.from, got, tt.want)
+			}
+		})
+	}
+}
