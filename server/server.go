@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
-	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -24,6 +23,7 @@ import (
 
 	pb "github.com/reviewdata/invitations/gen/invitations/v1"
 	"github.com/reviewdata/invitations/server/auth"
+	"github.com/reviewdata/invitations/server/bcc"
 	"github.com/reviewdata/invitations/server/erase"
 	"github.com/reviewdata/invitations/server/invite"
 )
@@ -54,6 +54,7 @@ func New(cfg Config) *Server {
 	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
 	recoverOpts := []recovery.Option{recovery.WithRecoveryHandlerContext(s.recovered)}
 	s.grpc = grpc.NewServer(
+		grpc.MaxRecvMsgSize(MaxRequestBytes),
 		grpc.ChainUnaryInterceptor(
 			logging.UnaryServerInterceptor(slogAdapter(cfg.Logger), logOpts...),
 			recovery.UnaryServerInterceptor(recoverOpts...),
@@ -120,5 +121,6 @@ func slogAdapter(l *slog.Logger) logging.Logger {
 	})
 }
 
-// DefaultShutdownGrace bounds how long Shutdown lets calls in flight run.
-const DefaultShutdownGrace = 10 * time.Second
+// MaxRequestBytes is the largest request the server reads: room for a raw
+// e-mail at bcc.MaxMessageBytes and the fields around it.
+const MaxRequestBytes = bcc.MaxMessageBytes + 1<<20
