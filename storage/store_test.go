@@ -423,3 +423,34 @@ func TestIDStringRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteZeroesKey checks the mechanism behind erasure: the deleted
+// record's key slot reads as zeros once Update returns, so the ciphertext
+// bbolt leaves in free pages can no longer be opened.
+func TestDeleteZeroesKey(t *testing.T) {
+	db := openTest(t, t.TempDir())
+	inv := testInvitation("bu-a", "ann@example.se", t0)
+	insert(t, db, inv)
+
+	var slot uint64
+	db.View(t.Context(), func(tx ReadTx) error {
+		v := tx.(*readTx).tx.Bucket(bucketInvitations).Get(buKey("bu-a", inv.ID))
+		slot, _, _ = sealedSlot(v, invitationHeaderLen)
+		return nil
+	})
+	var k [32]byte
+	if err := db.slots.read(slot, &k); err != nil || k == ([32]byte{}) {
+		t.Fatalf("key of a live record = %x, %v, want non-zero", k[:4], err)
+	}
+
+	err := db.Update(t.Context(), func(tx WriteTx) error {
+		_, err := tx.DeleteInvitation("bu-a", inv.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.slots.read(slot, &k); err != nil || k != ([32]byte{}) {
+		t.Errorf("key after delete = %x, %v, want zeros", k[:4], err)
+	}
+}

@@ -140,6 +140,7 @@ func (a *App) build(clk clock.Clock, authn *auth.Authenticator) error {
 		Files:     sender,
 		Logger:    a.log,
 		Retention: ret,
+		ChunkSize: cfg.ErasureChunk,
 	})
 	a.Server = server.New(server.Config{Invites: a.Invites, Erasures: a.Erasures, Auth: authn, Logger: a.log})
 	return nil

@@ -55,6 +55,10 @@ type Config struct {
 	ShutdownGrace Duration `json:"shutdown_grace"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `json:"log_level"`
+	// ErasureChunk bounds the records one erasure or sweep transaction
+	// removes; smaller chunks hold the write path for less time. Default
+	// 500.
+	ErasureChunk int `json:"erasure_chunk,omitempty"`
 }
 
 // SMTP configures the relay.
@@ -155,6 +159,9 @@ func (c *Config) fill() {
 			*d = Duration(v)
 		}
 	}
+	if c.ErasureChunk == 0 {
+		c.ErasureChunk = 500
+	}
 	dur(&c.SendPollInterval, time.Second)
 	dur(&c.SweepInterval, time.Minute)
 	dur(&c.ShutdownGrace, 10*time.Second)
@@ -189,6 +196,9 @@ func (c *Config) Check() error {
 		if _, err := clock.ParsePeriod(v); err != nil {
 			return bad("retention."+name, "must be a period such as 3y, 30d or 1y6m")
 		}
+	}
+	if c.ErasureChunk < 1 || c.ErasureChunk > 100000 {
+		return bad("erasure_chunk", "must be between 1 and 100000")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
