@@ -130,7 +130,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	for _, e := range active {
 		s.cfg.Logger.Info("resuming erasure", "erasure", e.ID.String(), "records_done", e.RecordsDone)
-		s.start(e.BusinessUnit, e.ID)
+		s.start(e.BusinessUnit, e.ID, nil)
 	}
 	return nil
 }
@@ -354,8 +354,9 @@ func (s *Service) submit(ctx context.Context, e storage.Erasure, o Options, wait
 	}
 
 	var stored storage.Erasure
+	var files []storage.ID
 	err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
-		stored = e
+		stored, files = e, nil
 		if o.RequestID != "" {
 			prev, ok, err := tx.Request(reqScope, o.RequestID)
 			if err != nil {
@@ -381,15 +382,27 @@ func (s *Service) submit(ctx context.Context, e storage.Erasure, o Options, wait
 				return err
 			}
 		}
-		return tx.PutErasure(&e)
+		if wait {
+			// A small erasure is over in this one transaction; a large one
+			// does its first chunk here and the rest as a job.
+			var err error
+			if files, err = s.firstChunk(tx, &stored, now); err != nil {
+				return err
+			}
+		}
+		return tx.PutErasure(&stored)
 	})
 	if err != nil {
 		return storage.Erasure{}, err
 	}
 
-	if stored.State != storage.ErasureSucceeded {
-		s.start(stored.BusinessUnit, stored.ID)
+	if stored.State == storage.ErasureSucceeded {
+		if stored.ID == e.ID {
+			s.finished(&stored)
+		}
+		return stored, nil
 	}
+	s.start(stored.BusinessUnit, stored.ID, files)
 	if !wait {
 		return stored, nil
 	}

@@ -133,22 +133,48 @@ func (s *Service) preview(ctx context.Context, e storage.Erasure, now time.Time)
 func (s *Service) estimate(ctx context.Context, e *storage.Erasure) (int64, error) {
 	var n int64
 	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
-		if e.Kind != storage.ErasureUpToDate {
-			t, err := s.count(tx, e, s.cfg.Clock.Now())
-			n = t.counts.Records()
-			return err
-		}
-		err := tx.EachInvitationID(e.BusinessUnit, storage.ID{}, e.CutOff, func(storage.ID, storage.IndexFields) bool {
-			n++
-			return true
-		})
-		if err != nil {
-			return err
-		}
-		return tx.EachBCCMessageID(e.BusinessUnit, storage.ID{}, e.CutOff, func(storage.ID) bool {
-			n++
-			return true
-		})
+		var err error
+		n, err = refs(tx, e)
+		return err
 	})
 	return n, err
+}
+
+// refs counts the invitations and raw e-mails in e's scope from the
+// indexes alone, without decrypting anything.
+func refs(tx storage.ReadTx, e *storage.Erasure) (int64, error) {
+	var n int64
+	count := func(storage.ID) bool { n++; return true }
+	customer := func(bu string, h storage.Hash) error {
+		if err := tx.CustomerInvitations(bu, h, storage.ID{}, count); err != nil {
+			return err
+		}
+		return tx.CustomerBCCMessages(bu, h, count)
+	}
+
+	switch e.Kind {
+	case storage.ErasureCustomers:
+		for _, h := range e.Customers {
+			if err := customer(e.BusinessUnit, h); err != nil {
+				return 0, err
+			}
+		}
+	case storage.ErasureConsumer:
+		bus, err := tx.CustomerBusinessUnits(e.Customers[0])
+		if err != nil {
+			return 0, err
+		}
+		for _, bu := range bus {
+			if err := customer(bu, e.Customers[0]); err != nil {
+				return 0, err
+			}
+		}
+	case storage.ErasureUpToDate:
+		err := tx.EachInvitationID(e.BusinessUnit, storage.ID{}, e.CutOff, func(id storage.ID, _ storage.IndexFields) bool { return count(id) })
+		if err != nil {
+			return 0, err
+		}
+		return n, tx.EachBCCMessageID(e.BusinessUnit, storage.ID{}, e.CutOff, count)
+	}
+	return n, nil
 }

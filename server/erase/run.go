@@ -11,8 +11,9 @@ import (
 // retryDelay is how long a job that hit an error waits before trying again.
 const retryDelay = 5 * time.Second
 
-// start runs the job in the background unless it already runs.
-func (s *Service) start(bu string, id storage.ID) {
+// start runs the job in the background unless it already runs. files are
+// outbox files a chunk already committed to removing.
+func (s *Service) start(bu string, id storage.ID, files []storage.ID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.running[id]; ok {
@@ -33,7 +34,8 @@ func (s *Service) start(bu string, id storage.ID) {
 			close(done)
 		}()
 		for {
-			err := s.runJob(ctx, bu, id)
+			err := s.runJob(ctx, bu, id, files)
+			files = nil
 			if err == nil || ctx.Err() != nil {
 				return
 			}
@@ -58,12 +60,15 @@ type job struct {
 // runJob runs one erasure to the end, chunk by chunk. Each chunk commits
 // the job's progress together with what it removed, so a crash loses
 // nothing and repeats nothing.
-func (s *Service) runJob(ctx context.Context, bu string, id storage.ID) error {
+func (s *Service) runJob(ctx context.Context, bu string, id storage.ID, files []storage.ID) error {
 	e, err := s.Get(ctx, bu, id)
 	if err != nil || e.State == storage.ErasureSucceeded {
 		return err
 	}
 	j := &job{Erasure: e}
+	if err := s.removeFiles(ctx, j, files); err != nil {
+		return err
+	}
 
 	if j.State == storage.ErasurePending {
 		if err := s.begin(ctx, j); err != nil {
@@ -104,22 +109,43 @@ func (s *Service) chunk(ctx context.Context, j *job) (bool, error) {
 	var erased []storage.ID
 	err := s.commit(ctx, j, func(tx storage.WriteTx, e *storage.Erasure) error {
 		var err error
-		switch e.Kind {
-		case storage.ErasureCustomers:
-			erased, done, err = s.customersChunk(tx, e)
-		case storage.ErasureConsumer:
-			erased, done, err = s.consumerChunk(tx, e)
-		case storage.ErasureUpToDate:
-			erased, done, err = s.dateChunk(tx, e)
-		default:
-			err = errors.New("erase: unknown erasure kind")
-		}
+		erased, done, err = s.kindChunk(tx, e)
 		return err
 	})
 	if err != nil {
 		return false, err
 	}
 	return done, s.removeFiles(ctx, j, erased)
+}
+
+// kindChunk removes the next chunk of any kind of job.
+func (s *Service) kindChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.ID, bool, error) {
+	switch e.Kind {
+	case storage.ErasureCustomers:
+		return s.customersChunk(tx, e)
+	case storage.ErasureConsumer:
+		return s.consumerChunk(tx, e)
+	case storage.ErasureUpToDate:
+		return s.dateChunk(tx, e)
+	}
+	return nil, false, errors.New("erase: unknown erasure kind")
+}
+
+// firstChunk starts a new job inside the transaction that stores it and
+// removes its first chunk. If that was all and no outbox file needs
+// removing, it finishes the job too. It returns the outbox files to remove.
+func (s *Service) firstChunk(tx storage.WriteTx, e *storage.Erasure, now time.Time) ([]storage.ID, error) {
+	total, err := refs(tx, e)
+	if err != nil {
+		return nil, err
+	}
+	e.State, e.StartTime, e.RecordsTotal = storage.ErasureRunning, now, total
+
+	files, done, err := s.kindChunk(tx, e)
+	if err != nil || !done || len(files) > 0 {
+		return files, err
+	}
+	return nil, s.seal(tx, e, now)
 }
 
 // commit runs fn on a copy of the job inside a transaction that also
@@ -185,52 +211,60 @@ func (s *Service) finishScrubs(ctx context.Context) error {
 // finish marks the job done, forgets the customer hashes it held, and
 // leaves its receipt and event in the same transaction.
 func (s *Service) finish(ctx context.Context, j *job) error {
-	var ev storage.Event
 	err := s.commit(ctx, j, func(tx storage.WriteTx, e *storage.Erasure) error {
-		now := s.cfg.Clock.Now().UTC()
-		e.State, e.EndTime = storage.ErasureSucceeded, now
-		e.RecordsTotal = max(e.RecordsTotal, e.RecordsDone)
-
-		r := storage.Receipt{
-			BusinessUnit:  e.BusinessUnit,
-			Erasure:       e.ID,
-			Kind:          e.Kind,
-			RequestedBy:   e.RequestedBy,
-			CutOffDate:    e.CutOffDate,
-			TimeZone:      e.TimeZone,
-			CutOff:        e.CutOff,
-			CustomerCount: e.CustomerCount,
-			Counts:        e.Counts,
-			StartTime:     e.StartTime,
-			EndTime:       now,
-		}
-		if err := tx.AppendReceipt(&r); err != nil {
-			return err
-		}
-		e.Receipt = r.Sequence
-
-		ev = storage.Event{
-			BusinessUnit: e.BusinessUnit,
-			Erasure:      e.ID,
-			Kind:         e.Kind,
-			EmailHashes:  e.EventHashes,
-			CutOff:       e.CutOff,
-			CreateTime:   now,
-		}
-		if err := tx.AppendEvent(&ev); err != nil {
-			return err
-		}
-		e.Customers, e.EventHashes = nil, nil
-		return nil
+		return s.seal(tx, e, s.cfg.Clock.Now().UTC())
 	})
 	if err != nil {
 		return err
 	}
+	s.finished(&j.Erasure)
+	return nil
+}
+
+// seal marks e done at now and appends its receipt and event.
+func (s *Service) seal(tx storage.WriteTx, e *storage.Erasure, now time.Time) error {
+	e.State, e.EndTime = storage.ErasureSucceeded, now
+	e.RecordsTotal = max(e.RecordsTotal, e.RecordsDone)
+
+	r := storage.Receipt{
+		BusinessUnit:  e.BusinessUnit,
+		Erasure:       e.ID,
+		Kind:          e.Kind,
+		RequestedBy:   e.RequestedBy,
+		CutOffDate:    e.CutOffDate,
+		TimeZone:      e.TimeZone,
+		CutOff:        e.CutOff,
+		CustomerCount: e.CustomerCount,
+		Counts:        e.Counts,
+		StartTime:     e.StartTime,
+		EndTime:       now,
+	}
+	if err := tx.AppendReceipt(&r); err != nil {
+		return err
+	}
+	e.Receipt = r.Sequence
+
+	ev := storage.Event{
+		BusinessUnit: e.BusinessUnit,
+		Erasure:      e.ID,
+		Kind:         e.Kind,
+		EmailHashes:  e.EventHashes,
+		CutOff:       e.CutOff,
+		CreateTime:   now,
+	}
+	if err := tx.AppendEvent(&ev); err != nil {
+		return err
+	}
+	e.Customers, e.EventHashes = nil, nil
+	return nil
+}
+
+// finished tells event streams and the log about a finished erasure.
+func (s *Service) finished(e *storage.Erasure) {
 	s.events.publish()
 	s.cfg.Logger.Info("erasure finished",
-		"erasure", j.ID.String(), "kind", int(j.Kind), "invitations", j.Counts.Invitations,
-		"bcc_messages", j.Counts.BCCMessages, "took_ms", j.EndTime.Sub(j.StartTime).Milliseconds())
-	return nil
+		"erasure", e.ID.String(), "kind", int(e.Kind), "invitations", e.Counts.Invitations,
+		"bcc_messages", e.Counts.BCCMessages, "took_ms", e.EndTime.Sub(e.StartTime).Milliseconds())
 }
 
 // WaitAll blocks until no erasure runs in this process or ctx ends. Jobs
