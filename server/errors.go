@@ -23,7 +23,7 @@ type statusRule struct {
 }
 
 var statusRules = []statusRule{
-	{invite.ErrNotFound, codes.NotFound, "not found, or erased, or expired"},
+	{invite.ErrNotFound, codes.NotFound, "name: invitation not found, erased or expired"},
 	{erase.ErrNotFound, codes.NotFound, "name: erasure not found"},
 	{invite.ErrFrequencyLimited, codes.FailedPrecondition, "recipient_email: the customer was invited within the business unit's frequency window"},
 	{invite.ErrUnsubscribed, codes.FailedPrecondition, "recipient_email: the customer unsubscribed from this business unit's invitations"},

@@ -61,7 +61,17 @@ func (s *invitationServer) CreateInvitation(ctx context.Context, req *pb.CreateI
 	if r.Outcome != invite.Created {
 		return nil, prefixField("invitation.", s.status(ctx, r.Err))
 	}
-	return &pb.CreateInvitationResponse{Invitation: invitationPB(s.inv, &r.Invitation)}, nil
+	out := invitationPB(s.inv, &r.Invitation)
+	if req.GetValidateOnly() {
+		clearIdentity(out)
+	}
+	return &pb.CreateInvitationResponse{Invitation: out}, nil
+}
+
+// clearIdentity removes what only a stored invitation has, so that a
+// validate-only answer names nothing that does not exist.
+func clearIdentity(inv *pb.Invitation) {
+	inv.Name, inv.ReviewLink = "", ""
 }
 
 // prefixField puts prefix before the field an InvalidArgument or
@@ -107,7 +117,7 @@ func (s *invitationServer) BatchCreateInvitations(ctx context.Context, req *pb.B
 
 	resp := &pb.BatchCreateInvitationsResponse{Outcomes: make([]*pb.InvitationOutcome, n)}
 	for i, r := range results {
-		o := s.outcome(r)
+		o := s.outcome(r, req.GetValidateOnly())
 		if err, ok := bad[i]; ok {
 			st, _ := status.FromError(err)
 			field, msg, _ := strings.Cut(st.Message(), ": ")
@@ -123,10 +133,14 @@ func (s *invitationServer) BatchCreateInvitations(ctx context.Context, req *pb.B
 	return resp, nil
 }
 
-func (s *invitationServer) outcome(r invite.Result) *pb.InvitationOutcome {
+func (s *invitationServer) outcome(r invite.Result, validateOnly bool) *pb.InvitationOutcome {
 	switch r.Outcome {
 	case invite.Created:
-		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_CREATED, Invitation: invitationPB(s.inv, &r.Invitation)}
+		inv := invitationPB(s.inv, &r.Invitation)
+		if validateOnly {
+			clearIdentity(inv)
+		}
+		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_CREATED, Invitation: inv}
 	case invite.FrequencyLimited:
 		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_FREQUENCY_LIMITED, Field: "recipient_email",
 			Message: "the customer was invited within the business unit's frequency window"}
@@ -359,17 +373,23 @@ func (s *invitationServer) ListTemplates(ctx context.Context, req *pb.ListTempla
 		return nil, err
 	}
 
+	// Templates come one per locale, sorted by id; the contract names each
+	// in English.
 	var all []*pb.Template
 	for _, t := range mail.Templates() {
-		if locale != "" && t.Locale != locale {
-			continue
+		n := len(all)
+		if n == 0 || all[n-1].TemplateId != t.ID {
+			all = append(all, &pb.Template{Name: "templates/" + t.ID, TemplateId: t.ID})
+			n++
 		}
-		if n := len(all); n > 0 && all[n-1].TemplateId == t.ID {
+		if t.Locale == "en-US" {
+			all[n-1].DisplayName = t.DisplayName
+		}
+		if locale == "" || t.Locale == locale {
 			all[n-1].Locales = append(all[n-1].Locales, t.Locale)
-			continue
 		}
-		all = append(all, &pb.Template{Name: "templates/" + t.ID, TemplateId: t.ID, DisplayName: t.DisplayName, Locales: []string{t.Locale}})
 	}
+	all = slices.DeleteFunc(all, func(t *pb.Template) bool { return len(t.Locales) == 0 })
 	resp := &pb.ListTemplatesResponse{}
 	if start < uint64(len(all)) {
 		end := min(int(start)+size, len(all))

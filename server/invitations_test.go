@@ -208,6 +208,9 @@ func TestValidateOnlyStoresNothing(t *testing.T) {
 	if err != nil || resp.GetInvitation().GetState() != pb.Invitation_STATE_QUEUED {
 		t.Fatalf("CreateInvitation(validate_only) = %v, %v", resp, err)
 	}
+	if resp.GetInvitation().GetName() != "" || resp.GetInvitation().GetReviewLink() != "" {
+		t.Errorf("validate_only answer names an invitation that was not stored: %q, %q", resp.GetInvitation().GetName(), resp.GetInvitation().GetReviewLink())
+	}
 	list, _ := e.inv.ListInvitations(e.as("portal-a"), &pb.ListInvitationsRequest{Parent: "businessUnits/a"})
 	if n := len(list.GetInvitations()); n != 0 {
 		t.Errorf("validate_only stored %d invitations", n)
@@ -409,12 +412,12 @@ func TestListTemplates(t *testing.T) {
 	}
 	var ids []string
 	for _, tpl := range resp.GetTemplates() {
-		ids = append(ids, tpl.GetTemplateId())
+		ids = append(ids, tpl.GetTemplateId()+": "+tpl.GetDisplayName())
 		if len(tpl.GetLocales()) != 5 {
 			t.Errorf("template %s has locales %v, want 5", tpl.GetTemplateId(), tpl.GetLocales())
 		}
 	}
-	if diff := cmp.Diff([]string{"default", "order"}, ids); diff != "" {
+	if diff := cmp.Diff([]string{"default: Review request", "order: Order review request"}, ids); diff != "" {
 		t.Errorf("ListTemplates ids (-want +got):\n%s", diff)
 	}
 

@@ -814,9 +814,9 @@ type RetentionStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// How long invitation data is kept after creation, as a calendar period
 	// such as `3y` (years, months `m`, days `d`).
-	InvitationRetention string `protobuf:"bytes,1,opt,name=invitation_retention,json=invitationRetention,proto3" json:"invitation_retention,omitempty"`
+	InvitationRetention string `protobuf:"bytes,9,opt,name=invitation_retention,json=invitationRetention,proto3" json:"invitation_retention,omitempty"`
 	// How long raw BCC e-mails are kept after they arrived, such as `30d`.
-	BccRetention string `protobuf:"bytes,2,opt,name=bcc_retention,json=bccRetention,proto3" json:"bcc_retention,omitempty"`
+	BccRetention string `protobuf:"bytes,10,opt,name=bcc_retention,json=bccRetention,proto3" json:"bcc_retention,omitempty"`
 	// When the sweeper last finished a run; unset before the first.
 	LastRunTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=last_run_time,json=lastRunTime,proto3" json:"last_run_time,omitempty"`
 	// What the last run removed.
@@ -997,16 +997,17 @@ const file_invitations_v1_erasure_proto_rawDesc = "" +
 	"cutOffTime\x12C\n" +
 	"\x10bcc_cut_off_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rbccCutOffTime\x12;\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x88\x04\n" +
+	"createTime\"\xc3\x04\n" +
 	"\x0fRetentionStatus\x121\n" +
-	"\x14invitation_retention\x18\x01 \x01(\tR\x13invitationRetention\x12#\n" +
-	"\rbcc_retention\x18\x02 \x01(\tR\fbccRetention\x12>\n" +
+	"\x14invitation_retention\x18\t \x01(\tR\x13invitationRetention\x12#\n" +
+	"\rbcc_retention\x18\n" +
+	" \x01(\tR\fbccRetention\x12>\n" +
 	"\rlast_run_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\vlastRunTime\x12E\n" +
 	"\x0flast_run_counts\x18\x04 \x01(\v2\x1d.invitations.v1.ErasureCountsR\rlastRunCounts\x12@\n" +
 	"\ftotal_counts\x18\x05 \x01(\v2\x1d.invitations.v1.ErasureCountsR\vtotalCounts\x12P\n" +
 	"\x16oldest_invitation_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x14oldestInvitationTime\x12Q\n" +
 	"\x17oldest_bcc_message_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x14oldestBccMessageTime\x12/\n" +
-	"\x14last_run_duration_ms\x18\b \x01(\x03R\x11lastRunDurationMs*\x9b\x01\n" +
+	"\x14last_run_duration_ms\x18\b \x01(\x03R\x11lastRunDurationMsJ\x04\b\x01\x10\x02J\x04\b\x02\x10\x03R\x19invitation_retention_daysR\x12bcc_retention_days*\x9b\x01\n" +
 	"\vErasureKind\x12\x1c\n" +
 	"\x18ERASURE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERASURE_KIND_CUSTOMERS\x10\x01\x12\x1b\n" +

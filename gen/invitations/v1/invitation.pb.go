@@ -441,7 +441,7 @@ type InvitationSettings struct {
 	// `businessUnits/{business_unit}/invitationSettings`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// How long after creation an invitation is sent, from 0 to 90 days.
-	// Default 7 days.
+	// Default 0: as soon as it is created.
 	SendDelay *durationpb.Duration `protobuf:"bytes,2,opt,name=send_delay,json=sendDelay,proto3" json:"send_delay,omitempty"`
 	// Optional. If set, sending waits after the delay until the next moment
 	// the local clock shows this time. Unset means send as soon as the delay
