@@ -73,15 +73,15 @@ func (w *writeTx) InsertBCCMessage(m *BCCMessage) error {
 		return err
 	}
 
-	err = w.tx.Bucket(bucketBCC).Put(key, seal(dk, slot, m.header(), bccAAD(key), m.encode()))
+	err = w.bucket(bucketBCC).Put(key, seal(dk, slot, m.header(), bccAAD(key), m.encode()))
 	if err == nil {
-		err = w.tx.Bucket(bucketDedupe).Put(append(buPrefix(m.BusinessUnit), m.Dedupe[:]...), m.ID[:])
+		err = w.bucket(bucketDedupe).Put(append(buPrefix(m.BusinessUnit), m.Dedupe[:]...), m.ID[:])
 	}
 	if err == nil {
-		err = w.tx.Bucket(bucketCustomers).Put(customerRefKey(m.Customer, m.BusinessUnit, refBCC, m.ID), nil)
+		err = w.bucket(bucketCustomers).Put(customerRefKey(m.Customer, m.BusinessUnit, refBCC, m.ID), nil)
 	}
 	if err == nil {
-		err = w.tx.Bucket(bucketExpiry).Put(expiryKey(expiryBCC, m.ID), []byte(m.BusinessUnit))
+		err = w.bucket(bucketExpiry).Put(expiryKey(expiryBCC, m.ID), []byte(m.BusinessUnit))
 	}
 	return wrap("inserting raw e-mail", err)
 }
@@ -91,7 +91,7 @@ func (w *writeTx) DeleteBCCMessage(bu string, id ID) (bool, error) {
 		return false, err
 	}
 	key := buKey(bu, id)
-	bcc := w.tx.Bucket(bucketBCC)
+	bcc := w.bucket(bucketBCC)
 	v := bcc.Get(key)
 	if v == nil {
 		return false, nil
@@ -106,13 +106,13 @@ func (w *writeTx) DeleteBCCMessage(bu string, id ID) (bool, error) {
 
 	err = bcc.Delete(key)
 	if err == nil {
-		err = w.tx.Bucket(bucketDedupe).Delete(append(buPrefix(bu), dedupe[:]...))
+		err = w.bucket(bucketDedupe).Delete(append(buPrefix(bu), dedupe[:]...))
 	}
 	if err == nil {
-		err = w.tx.Bucket(bucketCustomers).Delete(customerRefKey(h, bu, refBCC, id))
+		err = w.bucket(bucketCustomers).Delete(customerRefKey(h, bu, refBCC, id))
 	}
 	if err == nil {
-		err = w.tx.Bucket(bucketExpiry).Delete(expiryKey(expiryBCC, id))
+		err = w.bucket(bucketExpiry).Delete(expiryKey(expiryBCC, id))
 	}
 	if err != nil {
 		return false, wrap("deleting raw e-mail", err)

@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
+	"time"
 )
 
 // Group commit: one goroutine takes every Update queued while the previous
@@ -38,6 +40,39 @@ func (db *DB) Update(ctx context.Context, fn func(WriteTx) error) error {
 	// outcome even if ctx ends: the caller must not guess.
 	<-r.done
 	return r.err
+}
+
+// commitStats are updated by the committer and read by Stats.
+type commitStats struct {
+	commits atomic.Int64 // transactions committed
+	writes  atomic.Int64 // Update calls they carried
+	maxHold atomic.Int64 // longest time one transaction held the write path, ns
+}
+
+// Stats describes the write path since Open or the last ResetStats.
+type Stats struct {
+	// Commits is how many transactions committed; Writes is how many Update
+	// calls they carried, so Writes/Commits is the mean group size.
+	Commits, Writes int64
+	// MaxHold is the longest any one transaction held the write path, from
+	// its start to its keys being erased after commit.
+	MaxHold time.Duration
+}
+
+// Stats returns write-path figures. It is safe for concurrent use.
+func (db *DB) Stats() Stats {
+	return Stats{
+		Commits: db.stats.commits.Load(),
+		Writes:  db.stats.writes.Load(),
+		MaxHold: time.Duration(db.stats.maxHold.Load()),
+	}
+}
+
+// ResetStats zeroes the figures Stats returns.
+func (db *DB) ResetStats() {
+	db.stats.commits.Store(0)
+	db.stats.writes.Store(0)
+	db.stats.maxHold.Store(0)
 }
 
 func (db *DB) commitLoop() {
@@ -89,12 +124,26 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	}
 	batch = live
 
+	start := time.Now()
+	defer func() {
+		hold := int64(time.Since(start))
+		for {
+			old := db.stats.maxHold.Load()
+			if hold <= old || db.stats.maxHold.CompareAndSwap(old, hold) {
+				break
+			}
+		}
+	}()
 	for len(batch) > 0 {
 		failed, err := db.tryBatch(batch)
 		if failed >= 0 {
 			batch[failed].finish(err)
 			batch = append(batch[:failed], batch[failed+1:]...)
 			continue
+		}
+		if err == nil {
+			db.stats.commits.Add(1)
+			db.stats.writes.Add(int64(len(batch)))
 		}
 		for _, r := range batch {
 			r.finish(err)
@@ -201,7 +250,7 @@ func (w *writeTx) releaseWiped(slots []uint64) error {
 	if len(slots) == 0 {
 		return nil
 	}
-	wipe, free := w.tx.Bucket(bucketSlotWipe), w.tx.Bucket(bucketSlotFree)
+	wipe, free := w.bucket(bucketSlotWipe), w.bucket(bucketSlotFree)
 	for _, s := range slots {
 		k := u64(s)
 		if err := wipe.Delete(k); err != nil {
@@ -216,7 +265,7 @@ func (w *writeTx) releaseWiped(slots []uint64) error {
 
 // allocSlot hands out a zeroed key slot: a free one if any, else a new one.
 func (w *writeTx) allocSlot() (uint64, error) {
-	c := w.tx.Bucket(bucketSlotFree).Cursor()
+	c := w.bucket(bucketSlotFree).Cursor()
 	if k, _ := c.First(); k != nil {
 		s := beU64(k)
 		if err := c.Delete(); err != nil {
@@ -249,7 +298,7 @@ func (w *writeTx) releaseSlot(slot uint64) error {
 		// Written in this very transaction: never let the key reach disk.
 		w.newKeys[i].key = [32]byte{}
 	}
-	if err := w.tx.Bucket(bucketSlotWipe).Put(u64(slot), nil); err != nil {
+	if err := w.bucket(bucketSlotWipe).Put(u64(slot), nil); err != nil {
 		return fmt.Errorf("storage: releasing key slot: %w", err)
 	}
 	w.freed = append(w.freed, slot)

@@ -86,12 +86,12 @@ func (r *readTx) ActiveErasures() ([]Erasure, error) {
 }
 
 func (w *writeTx) PutErasure(e *Erasure) error {
-	err := w.tx.Bucket(bucketErasures).Put(buKey(e.BusinessUnit, e.ID), e.encode())
+	err := w.bucket(bucketErasures).Put(buKey(e.BusinessUnit, e.ID), e.encode())
 	if err == nil {
-		err = w.tx.Bucket(bucketExpiry).Put(expiryKey(expiryErasure, e.ID), []byte(e.BusinessUnit))
+		err = w.bucket(bucketExpiry).Put(expiryKey(expiryErasure, e.ID), []byte(e.BusinessUnit))
 	}
 	if err == nil {
-		active := w.tx.Bucket(bucketActive)
+		active := w.bucket(bucketActive)
 		if e.State == ErasureSucceeded {
 			err = active.Delete(e.ID[:])
 		} else {
@@ -102,12 +102,12 @@ func (w *writeTx) PutErasure(e *Erasure) error {
 }
 
 func (w *writeTx) DeleteErasure(bu string, id ID) error {
-	err := w.tx.Bucket(bucketErasures).Delete(buKey(bu, id))
+	err := w.bucket(bucketErasures).Delete(buKey(bu, id))
 	if err == nil {
-		err = w.tx.Bucket(bucketExpiry).Delete(expiryKey(expiryErasure, id))
+		err = w.bucket(bucketExpiry).Delete(expiryKey(expiryErasure, id))
 	}
 	if err == nil {
-		err = w.tx.Bucket(bucketActive).Delete(id[:])
+		err = w.bucket(bucketActive).Delete(id[:])
 	}
 	return wrap("deleting erasure", err)
 }
@@ -168,15 +168,15 @@ func (w *writeTx) AppendReceipt(rc *Receipt) error {
 	rc.PrevHash = head.Hash
 	rc.Hash = ReceiptHash(rc)
 
-	err := w.tx.Bucket(bucketReceipts).Put(u64(rc.Sequence), append(rc.content(), rc.Hash[:]...))
+	err := w.bucket(bucketReceipts).Put(u64(rc.Sequence), append(rc.content(), rc.Hash[:]...))
 	if err == nil {
-		err = w.tx.Bucket(bucketMeta).Put(metaReceiptHead, ChainPoint{rc.Sequence, rc.Hash}.bytes())
+		err = w.bucket(bucketMeta).Put(metaReceiptHead, ChainPoint{rc.Sequence, rc.Hash}.bytes())
 	}
 	return wrap("appending receipt", err)
 }
 
 func (w *writeTx) PruneReceipts(expired func(time.Time) bool, limit int) (int, error) {
-	receipts := w.tx.Bucket(bucketReceipts)
+	receipts := w.bucket(bucketReceipts)
 	c := receipts.Cursor()
 	n := 0
 	var last ChainPoint
@@ -199,7 +199,7 @@ func (w *writeTx) PruneReceipts(expired func(time.Time) bool, limit int) (int, e
 	if n == 0 {
 		return 0, nil
 	}
-	return n, wrap("pruning receipts", w.tx.Bucket(bucketMeta).Put(metaReceiptBase, last.bytes()))
+	return n, wrap("pruning receipts", w.bucket(bucketMeta).Put(metaReceiptBase, last.bytes()))
 }
 
 func (r *readTx) EachEvent(after uint64, fn func(*Event) bool) error {
@@ -230,15 +230,15 @@ func (r *readTx) EventBounds() (uint64, uint64, error) {
 func (w *writeTx) AppendEvent(ev *Event) error {
 	_, last, _ := w.EventBounds()
 	ev.Sequence = last + 1
-	err := w.tx.Bucket(bucketEvents).Put(u64(ev.Sequence), ev.encode())
+	err := w.bucket(bucketEvents).Put(u64(ev.Sequence), ev.encode())
 	if err == nil {
-		err = w.tx.Bucket(bucketMeta).Put(metaEventSeq, u64(ev.Sequence))
+		err = w.bucket(bucketMeta).Put(metaEventSeq, u64(ev.Sequence))
 	}
 	return wrap("appending event", err)
 }
 
 func (w *writeTx) PruneEvents(expired func(time.Time) bool, limit int) (int, error) {
-	c := w.tx.Bucket(bucketEvents).Cursor()
+	c := w.bucket(bucketEvents).Cursor()
 	n := 0
 	for k, v := c.First(); k != nil && n < limit; k, v = c.First() {
 		var ev Event

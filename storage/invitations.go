@@ -174,7 +174,7 @@ func (w *writeTx) InsertInvitation(inv *Invitation) error {
 		return err
 	}
 	key := buKey(inv.BusinessUnit, inv.ID)
-	invitations := w.tx.Bucket(bucketInvitations)
+	invitations := w.bucket(bucketInvitations)
 	if invitations.Get(key) != nil {
 		return wrap("inserting invitation", ErrCorrupt)
 	}
@@ -186,19 +186,16 @@ func (w *writeTx) InsertInvitation(inv *Invitation) error {
 	if err := invitations.Put(key, seal(dk, slot, inv.header(), invitationAAD(key), inv.encode())); err != nil {
 		return wrap("inserting invitation", err)
 	}
-	if err := w.tx.Bucket(bucketCustomers).Put(customerRefKey(inv.Customer, inv.BusinessUnit, refInvitation, inv.ID), nil); err != nil {
+	if err := w.bucket(bucketCustomers).Put(customerRefKey(inv.Customer, inv.BusinessUnit, refInvitation, inv.ID), nil); err != nil {
 		return wrap("inserting invitation", err)
 	}
 	secretHash := sha256.Sum256(inv.LinkSecret[:])
 	link := append(append([]byte(inv.BusinessUnit), 0), secretHash[:]...)
-	if err := w.tx.Bucket(bucketLinks).Put(inv.ID[:], link); err != nil {
-		return wrap("inserting invitation", err)
-	}
-	if err := w.tx.Bucket(bucketExpiry).Put(expiryKey(expiryInvitation, inv.ID), []byte(inv.BusinessUnit)); err != nil {
+	if err := w.bucket(bucketLinks).Put(inv.ID[:], link); err != nil {
 		return wrap("inserting invitation", err)
 	}
 	if inv.inQueue() {
-		if err := w.tx.Bucket(bucketQueue).Put(queueKey(unixNano(inv.ScheduledTime), inv.ID), []byte(inv.BusinessUnit)); err != nil {
+		if err := w.bucket(bucketQueue).Put(queueKey(unixNano(inv.ScheduledTime), inv.ID), []byte(inv.BusinessUnit)); err != nil {
 			return wrap("inserting invitation", err)
 		}
 	}
@@ -210,7 +207,7 @@ func (w *writeTx) UpdateInvitation(inv *Invitation) error {
 		return err
 	}
 	key := buKey(inv.BusinessUnit, inv.ID)
-	invitations := w.tx.Bucket(bucketInvitations)
+	invitations := w.bucket(bucketInvitations)
 	old := invitations.Get(key)
 	if old == nil {
 		return ErrNotFound
@@ -234,7 +231,7 @@ func (w *writeTx) UpdateInvitation(inv *Invitation) error {
 	if err := invitations.Put(key, seal(dk, slot, inv.header(), invitationAAD(key), inv.encode())); err != nil {
 		return wrap("updating invitation", err)
 	}
-	queue := w.tx.Bucket(bucketQueue)
+	queue := w.bucket(bucketQueue)
 	wasQueued := was.State == StateQueued || was.State == StateSending
 	if wasQueued && (!inv.inQueue() || !was.ScheduledTime.Equal(inv.ScheduledTime)) {
 		if err := queue.Delete(queueKey(unixNano(was.ScheduledTime), inv.ID)); err != nil {
@@ -254,7 +251,7 @@ func (w *writeTx) DeleteInvitation(bu string, id ID) (Removed, error) {
 		return Removed{}, err
 	}
 	key := buKey(bu, id)
-	invitations := w.tx.Bucket(bucketInvitations)
+	invitations := w.bucket(bucketInvitations)
 	v := invitations.Get(key)
 	if v == nil {
 		return Removed{}, ErrNotFound
@@ -268,15 +265,12 @@ func (w *writeTx) DeleteInvitation(bu string, id ID) (Removed, error) {
 
 	err = invitations.Delete(key)
 	if err == nil {
-		err = w.tx.Bucket(bucketCustomers).Delete(customerRefKey(f.Customer, bu, refInvitation, id))
-	}
-	if err == nil {
-		err = w.tx.Bucket(bucketExpiry).Delete(expiryKey(expiryInvitation, id))
+		err = w.bucket(bucketCustomers).Delete(customerRefKey(f.Customer, bu, refInvitation, id))
 	}
 	if err == nil && (f.State == StateQueued || f.State == StateSending) {
-		err = w.tx.Bucket(bucketQueue).Delete(queueKey(unixNano(f.ScheduledTime), id))
+		err = w.bucket(bucketQueue).Delete(queueKey(unixNano(f.ScheduledTime), id))
 	}
-	if links := w.tx.Bucket(bucketLinks); err == nil && links.Get(id[:]) != nil {
+	if links := w.bucket(bucketLinks); err == nil && links.Get(id[:]) != nil {
 		rm.Link = true
 		err = links.Delete(id[:])
 	}
@@ -290,7 +284,7 @@ func (w *writeTx) PutCustomer(bu string, h Hash, c Customer) error {
 	if err := checkBU(bu); err != nil {
 		return err
 	}
-	return wrap("storing customer", w.tx.Bucket(bucketCustomers).Put(customerKey(h, bu), c.encode()))
+	return wrap("storing customer", w.bucket(bucketCustomers).Put(customerKey(h, bu), c.encode()))
 }
 
 func (w *writeTx) DeleteCustomer(bu string, h Hash) (Customer, bool, error) {
@@ -298,5 +292,5 @@ func (w *writeTx) DeleteCustomer(bu string, h Hash) (Customer, bool, error) {
 	if err != nil || !ok {
 		return c, ok, err
 	}
-	return c, true, wrap("deleting customer", w.tx.Bucket(bucketCustomers).Delete(customerKey(h, bu)))
+	return c, true, wrap("deleting customer", w.bucket(bucketCustomers).Delete(customerKey(h, bu)))
 }

@@ -24,7 +24,7 @@ func (w *writeTx) PutSettings(bu string, s Settings) error {
 	if err := checkBU(bu); err != nil {
 		return err
 	}
-	return wrap("storing settings", w.tx.Bucket(bucketSettings).Put([]byte(bu), s.encode()))
+	return wrap("storing settings", w.bucket(bucketSettings).Put([]byte(bu), s.encode()))
 }
 
 func requestKey(bu, requestID string) []byte {
@@ -52,21 +52,21 @@ func (w *writeTx) PutRequest(bu, requestID string, r Request) error {
 	if err := checkBU(bu); err != nil {
 		return err
 	}
-	err := w.tx.Bucket(bucketRequests).Put(requestKey(bu, requestID), r.encode())
+	err := w.bucket(bucketRequests).Put(requestKey(bu, requestID), r.encode())
 	if err == nil {
-		err = w.tx.Bucket(bucketExpiry).Put(expiryKey(expiryRequest, r.ID), requestKey(bu, requestID))
+		err = w.bucket(bucketExpiry).Put(expiryKey(expiryRequest, r.ID), requestKey(bu, requestID))
 	}
 	return wrap("storing request", err)
 }
 
 // DeleteRequest removes the request whose record has ID id.
 func (w *writeTx) DeleteRequest(bu string, id ID) error {
-	exp := w.tx.Bucket(bucketExpiry)
+	exp := w.bucket(bucketExpiry)
 	k := exp.Get(expiryKey(expiryRequest, id))
 	if k == nil {
 		return nil
 	}
-	err := w.tx.Bucket(bucketRequests).Delete(k)
+	err := w.bucket(bucketRequests).Delete(k)
 	if err == nil {
 		err = exp.Delete(expiryKey(expiryRequest, id))
 	}
@@ -93,11 +93,11 @@ func (w *writeTx) PutSuppression(h Hash, s Suppression) error {
 	e := encoder{}
 	e.byte(1)
 	e.time(s.CreateTime)
-	return wrap("storing unsubscribe", w.tx.Bucket(bucketSuppressions).Put(suppressionKey(h, s.Scope), e.b))
+	return wrap("storing unsubscribe", w.bucket(bucketSuppressions).Put(suppressionKey(h, s.Scope), e.b))
 }
 
 func (w *writeTx) DeleteSuppression(h Hash, scope string) (bool, error) {
-	b := w.tx.Bucket(bucketSuppressions)
+	b := w.bucket(bucketSuppressions)
 	k := suppressionKey(h, scope)
 	if b.Get(k) == nil {
 		return false, nil
@@ -106,6 +106,9 @@ func (w *writeTx) DeleteSuppression(h Hash, scope string) (bool, error) {
 }
 
 func (r *readTx) EachExpired(kind RecordKind, before time.Time, fn func(bu string, id ID) bool) error {
+	if kind == KindInvitation {
+		return r.eachLink(before, fn)
+	}
 	prefix := []byte{byte(kind)}
 	end := expiryKey(byte(kind), FirstID(before))
 	c := r.tx.Bucket(bucketExpiry).Cursor()
@@ -122,12 +125,37 @@ func (r *readTx) EachExpired(kind RecordKind, before time.Time, fn func(bu strin
 }
 
 func (r *readTx) Oldest(kind RecordKind) (time.Time, bool, error) {
+	if kind == KindInvitation {
+		k, _ := r.tx.Bucket(bucketLinks).Cursor().First()
+		if k == nil {
+			return time.Time{}, false, nil
+		}
+		return idFrom(k).Time(), true, nil
+	}
 	c := r.tx.Bucket(bucketExpiry).Cursor()
 	k, _ := c.Seek([]byte{byte(kind)})
 	if k == nil || k[0] != byte(kind) {
 		return time.Time{}, false, nil
 	}
 	return idFrom(k[1:]).Time(), true, nil
+}
+
+// eachLink walks the link records, which every invitation has exactly one
+// of and which are keyed by invitation ID alone: the invitations of all
+// business units in creation order.
+func (r *readTx) eachLink(before time.Time, fn func(bu string, id ID) bool) error {
+	end := FirstID(before)
+	c := r.tx.Bucket(bucketLinks).Cursor()
+	for k, v := c.First(); k != nil && bytes.Compare(k, end[:]) < 0; k, v = c.Next() {
+		n := bytes.IndexByte(v, 0)
+		if n <= 0 {
+			return ErrCorrupt
+		}
+		if !fn(string(v[:n]), idFrom(k)) {
+			return nil
+		}
+	}
+	return nil
 }
 
 func (r *readTx) PendingScrubs(limit int) ([]ID, error) {
@@ -140,11 +168,11 @@ func (r *readTx) PendingScrubs(limit int) ([]ID, error) {
 }
 
 func (w *writeTx) QueueScrub(id ID) error {
-	return wrap("queueing outbox removal", w.tx.Bucket(bucketScrub).Put(id[:], nil))
+	return wrap("queueing outbox removal", w.bucket(bucketScrub).Put(id[:], nil))
 }
 
 func (w *writeTx) ClearScrubs(ids []ID) error {
-	b := w.tx.Bucket(bucketScrub)
+	b := w.bucket(bucketScrub)
 	for _, id := range ids {
 		if err := b.Delete(id[:]); err != nil {
 			return wrap("clearing outbox removals", err)

@@ -12,12 +12,15 @@ var (
 	// hash bu 0x00 'I' id -> nil for each invitation;
 	// hash bu 0x00 'M' id -> nil for each raw BCC e-mail.
 	bucketCustomers = []byte("customers")
-	// bucketLinks: id -> bu 0x00 secret hash: the review link tokens.
+	// bucketLinks: id -> bu 0x00 secret hash: the review link tokens. One
+	// per invitation, keyed by ID alone, so it also orders every
+	// invitation by creation time for the retention sweeper.
 	bucketLinks = []byte("links")
 	// bucketQueue: send time (8) id -> bu: the send queue.
 	bucketQueue = []byte("queue")
-	// bucketExpiry: kind id -> bu: records in order of creation, for the
-	// retention sweeper. Kinds are the expiry* constants.
+	// bucketExpiry: kind id -> bu: records other than invitations in order
+	// of creation, for the retention sweeper. Kinds are the expiry*
+	// constants.
 	bucketExpiry = []byte("expiry")
 	// bucketBCC: bu 0x00 id -> sealed raw BCC e-mail.
 	bucketBCC = []byte("bcc")
@@ -71,7 +74,7 @@ const schemaVersion = 1
 
 // Expiry kinds, the first byte of a bucketExpiry key.
 const (
-	expiryInvitation = 'I'
+	expiryInvitation = 'I' // not stored: invitations are walked in bucketLinks
 	expiryBCC        = 'M'
 	expiryRequest    = 'R'
 	expiryErasure    = 'E'

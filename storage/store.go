@@ -49,6 +49,8 @@ type DB struct {
 	closing chan struct{}
 	stopped chan struct{}
 
+	stats commitStats
+
 	// Owned by the committer goroutine:
 	nextSlot uint64   // first never-used key slot
 	wiped    []uint64 // slots zeroed on disk but still listed in bucketSlotWipe

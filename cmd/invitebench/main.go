@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -44,6 +46,7 @@ func mainErr() error {
 	smoke := flag.Bool("smoke", false, "run every phase on tiny data, to check the harness")
 	md := flag.String("md", "", "also write the table as Markdown to this file")
 	profile := flag.String("profile", "", "write a CPU profile of the service's create phase into this directory")
+	only := flag.String("only", "", "run only these phases, comma-separated: limits, throughput, scaling, retention")
 	flag.Parse()
 
 	switch *child {
@@ -56,7 +59,7 @@ func mainErr() error {
 		return fmt.Errorf("unknown child mode %q", *child)
 	}
 
-	b := &bench{size: *size, duration: *duration, clients: *clients, profile: *profile}
+	b := &bench{size: *size, duration: *duration, clients: *clients, profile: *profile, only: *only}
 	if *smoke {
 		b.size, b.duration, b.clients = 2000, 500*time.Millisecond, 8
 	}
@@ -89,6 +92,7 @@ type bench struct {
 	duration time.Duration
 	clients  int
 	profile  string
+	only     string
 	dir      string
 	report   report
 
@@ -102,15 +106,18 @@ func (b *bench) dataDir(name string) string { return filepath.Join(b.dir, name) 
 
 func (b *bench) all(ctx context.Context) error {
 	phases := []struct {
-		name string
-		fn   func(context.Context) error
+		key, name string
+		fn        func(context.Context) error
 	}{
-		{"machine limits", b.limits},
-		{"create throughput", b.throughput},
-		{"erasure on a growing store", b.scaling},
-		{"retention sweep", b.retention},
+		{"limits", "machine limits", b.limits},
+		{"throughput", "create throughput", b.throughput},
+		{"scaling", "erasure on a growing store", b.scaling},
+		{"retention", "retention sweep", b.retention},
 	}
 	for _, p := range phases {
+		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), p.key) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "== %s\n", p.name)
 		if err := p.fn(ctx); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
