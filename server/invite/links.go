@@ -12,9 +12,11 @@ import (
 
 var token64 = base64.RawURLEncoding
 
-// A review link token is the invitation ID and a 16-byte random secret,
+// A review link token is a 16-byte random secret and the invitation ID,
 // base64url-encoded: 43 characters. The ID finds the link record; the
 // secret, checked against its stored hash, proves the token was issued.
+// The secret comes first so that tokens issued together do not share a
+// visible prefix.
 
 func newLinkSecret() [16]byte {
 	var s [16]byte
@@ -25,7 +27,7 @@ func newLinkSecret() [16]byte {
 }
 
 func linkToken(id storage.ID, secret [16]byte) string {
-	return token64.EncodeToString(append(id[:], secret[:]...))
+	return token64.EncodeToString(append(secret[:], id[:]...))
 }
 
 func parseLinkToken(tok string) (storage.ID, [16]byte, bool) {
@@ -35,8 +37,8 @@ func parseLinkToken(tok string) (storage.ID, [16]byte, bool) {
 	if err != nil || len(b) != 32 {
 		return id, secret, false
 	}
-	copy(id[:], b[:16])
-	copy(secret[:], b[16:])
+	copy(secret[:], b[:16])
+	copy(id[:], b[16:])
 	return id, secret, true
 }
 

@@ -323,6 +323,20 @@ func (s *Sender) RemoveFiles(ctx context.Context, ids []storage.ID) (int, error)
 	return n, nil
 }
 
+// CountFiles says how many of ids have a file in the outbox.
+func (s *Sender) CountFiles(ids []storage.ID) int {
+	if s.cfg.Outbox == nil {
+		return 0
+	}
+	n := 0
+	for _, id := range ids {
+		if fileExists(s.cfg.Outbox.Path(id.String())) {
+			n++
+		}
+	}
+	return n
+}
+
 func (s *Sender) removeFile(id storage.ID) {
 	if s.cfg.Outbox == nil {
 		return
