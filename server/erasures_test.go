@@ -143,7 +143,8 @@ func TestErasePreviewChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := resp.GetErasure()
-	if !p.GetPreview() || p.GetName() != "" || p.GetCounts().GetInvitations() != 2 || p.GetCustomersLosingFrequencyProtection() != 1 || !strings.Contains(p.GetWarning(), "would lose") {
+	if !p.GetPreview() || p.GetName() != "" || p.GetCounts().GetInvitations() != 2 || p.GetCounts().GetOutboxMessages() != 1 ||
+		p.GetCustomersLosingFrequencyProtection() != 1 || !strings.Contains(p.GetWarning(), "would lose") {
 		t.Errorf("preview = %v", p)
 	}
 	if _, err := e.inv.ResolveReviewLink(e.as("site"), &pb.ResolveReviewLinkRequest{Token: token(s.delivered.GetReviewLink())}); err != nil {
@@ -160,7 +161,7 @@ func TestErasePreviewChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &pb.ErasureCounts{Invitations: 4, ScheduledSendsCancelled: 1, LinkTokens: 4, LastInvitedRecords: 3}
+	want := &pb.ErasureCounts{Invitations: 4, ScheduledSendsCancelled: 1, LinkTokens: 4, LastInvitedRecords: 3, OutboxMessages: 3}
 	if diff := cmp.Diff(want, date.GetErasure().GetCounts(), protocmp.Transform()); diff != "" {
 		t.Errorf("date preview counts (-want +got):\n%s", diff)
 	}
@@ -355,3 +356,39 @@ func TestEraseHostileInput(t *testing.T) {
 func codeOf(err error) codes.Code { return status.Code(err) }
 
 func fieldMask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+
+// TestEraseUpToDateTargeted erases a small part of a business unit, which
+// removes index entries record by record rather than walking every
+// customer, and checks the same effects.
+func TestEraseUpToDateTargeted(t *testing.T) {
+	e := newEnv(t)
+	e.setFrequency("a", 30)
+	old := e.create("a", &pb.Invitation{RecipientEmail: "old@example.se"})
+	e.clock.Advance(72 * time.Hour)
+	var kept []*pb.Invitation
+	for i := range 20 {
+		kept = append(kept, e.create("a", &pb.Invitation{RecipientEmail: fmt.Sprintf("new%d@example.se", i)}))
+	}
+
+	resp, err := e.er.EraseUpToDate(e.as("portal-a"), &pb.EraseUpToDateRequest{Parent: "businessUnits/a", Date: &pb.CalendarDate{Year: 2026, Month: 3, Day: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := e.waitErasure(resp.GetErasure().GetName())
+	if c := done.GetCounts(); c.GetInvitations() != 1 || c.GetLastInvitedRecords() != 1 {
+		t.Errorf("counts = %v, want 1 invitation and 1 last-invited record", c)
+	}
+	if _, err := e.inv.GetInvitation(e.as("portal-a"), &pb.GetInvitationRequest{Name: old.GetName()}); codeOf(err) != codes.NotFound {
+		t.Errorf("GetInvitation(erased) = %v", err)
+	}
+	e.create("a", &pb.Invitation{RecipientEmail: "old@example.se"}) // its last-invited record went too
+
+	for i, inv := range kept {
+		list, err := e.inv.ListInvitations(e.as("portal-a"), &pb.ListInvitationsRequest{Parent: "businessUnits/a", RecipientEmail: fmt.Sprintf("new%d@example.se", i)})
+		if err != nil || len(list.GetInvitations()) != 1 || list.GetInvitations()[0].GetName() != inv.GetName() {
+			t.Fatalf("customer %d after the erasure: %v, %v", i, list, err)
+		}
+	}
+	_, err = e.inv.CreateInvitation(e.as("portal-a"), &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: &pb.Invitation{RecipientEmail: "new0@example.se"}})
+	wantCode(t, "CreateInvitation(kept customer)", err, codes.FailedPrecondition, "invitation.recipient_email")
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
@@ -55,6 +56,9 @@ func New(cfg Config) *Server {
 	recoverOpts := []recovery.Option{recovery.WithRecoveryHandlerContext(s.recovered)}
 	s.grpc = grpc.NewServer(
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
+		// Long-lived workers keep their grown stacks, instead of a new
+		// goroutine growing one for every call.
+		grpc.NumStreamWorkers(uint32(4*runtime.GOMAXPROCS(0))),
 		grpc.ChainUnaryInterceptor(
 			logging.UnaryServerInterceptor(slogAdapter(cfg.Logger), logOpts...),
 			recovery.UnaryServerInterceptor(recoverOpts...),

@@ -63,44 +63,39 @@ func (r *readTx) EachBCCMessageID(bu string, after ID, before time.Time, fn func
 	return nil
 }
 
-func (w *writeTx) InsertBCCMessage(m *BCCMessage) error {
-	if err := checkBU(m.BusinessUnit); err != nil {
+func (w *writeTx) InsertBCCMessage(s *Sealed) error {
+	if err := w.insertSealed(s, false); err != nil {
 		return err
 	}
-	key := buKey(m.BusinessUnit, m.ID)
-	slot, dk, err := w.newKey()
-	if err != nil {
-		return err
-	}
-
-	err = w.bucket(bucketBCC).Put(key, seal(dk, slot, m.header(), bccAAD(key), m.encode()))
+	err := w.bucket(bucketBCC).Put(buKey(s.bu, s.id), s.value)
 	if err == nil {
-		err = w.bucket(bucketDedupe).Put(append(buPrefix(m.BusinessUnit), m.Dedupe[:]...), m.ID[:])
+		err = w.bucket(bucketDedupe).Put(append(buPrefix(s.bu), s.dedupe[:]...), s.id[:])
 	}
 	if err == nil {
-		err = w.bucket(bucketCustomers).Put(customerRefKey(m.Customer, m.BusinessUnit, refBCC, m.ID), nil)
+		err = w.bucket(bucketCustomers).Put(customerRefKey(s.index.Customer, s.bu, refBCC, s.id), nil)
 	}
 	if err == nil {
-		err = w.bucket(bucketExpiry).Put(expiryKey(expiryBCC, m.ID), []byte(m.BusinessUnit))
+		err = w.bucket(bucketExpiry).Put(expiryKey(expiryBCC, s.id), []byte(s.bu))
 	}
 	return wrap("inserting raw e-mail", err)
 }
 
-func (w *writeTx) DeleteBCCMessage(bu string, id ID) (bool, error) {
+func (w *writeTx) DeleteBCCMessage(bu string, id ID) (Hash, bool, error) {
+	var h Hash
 	if err := checkBU(bu); err != nil {
-		return false, err
+		return h, false, err
 	}
 	key := buKey(bu, id)
 	bcc := w.bucket(bucketBCC)
 	v := bcc.Get(key)
 	if v == nil {
-		return false, nil
+		return h, false, nil
 	}
 	slot, hdr, err := sealedSlot(v, bccHeaderLen)
 	if err != nil {
-		return false, err
+		return h, false, err
 	}
-	var h, dedupe Hash
+	var dedupe Hash
 	copy(h[:], hdr[:32])
 	copy(dedupe[:], hdr[32:])
 
@@ -109,13 +104,10 @@ func (w *writeTx) DeleteBCCMessage(bu string, id ID) (bool, error) {
 		err = w.bucket(bucketDedupe).Delete(append(buPrefix(bu), dedupe[:]...))
 	}
 	if err == nil {
-		err = w.bucket(bucketCustomers).Delete(customerRefKey(h, bu, refBCC, id))
-	}
-	if err == nil {
 		err = w.bucket(bucketExpiry).Delete(expiryKey(expiryBCC, id))
 	}
 	if err != nil {
-		return false, wrap("deleting raw e-mail", err)
+		return h, false, wrap("deleting raw e-mail", err)
 	}
-	return true, w.releaseSlot(slot)
+	return h, true, w.releaseSlot(slot)
 }

@@ -168,7 +168,14 @@ func (db *DB) tryBatch(batch []*commitReq) (int, error) {
 	w := &writeTx{readTx: readTx{tx: tx, db: db}, nextSlot: db.nextSlot}
 	w.readTx.w = w
 
-	if err := w.releaseWiped(db.wiped); err != nil {
+	// Sync the keys sealed so far while the functions run; the commit waits
+	// for it below.
+	if t := db.keys.unsynced(); t > 0 {
+		db.syncs.Go(func() { db.keys.syncTo(t) })
+	}
+
+	released := db.wiped
+	if err := w.releaseWiped(released); err != nil {
 		tx.Rollback()
 		return -1, err
 	}
@@ -178,26 +185,33 @@ func (db *DB) tryBatch(batch []*commitReq) (int, error) {
 			return i, err
 		}
 	}
+	var ticket uint64
+	for _, s := range w.sealed {
+		ticket = max(ticket, s.ticket)
+	}
+	if err := db.keys.syncTo(ticket); err != nil {
+		tx.Rollback()
+		return -1, err
+	}
 	if w.nextSlot != db.nextSlot {
 		if err := tx.Bucket(bucketMeta).Put(metaNextSlot, u64(w.nextSlot)); err != nil {
 			tx.Rollback()
 			return -1, fmt.Errorf("storage: %w", err)
 		}
 	}
-
-	// Keys must be durable before the records that need them.
-	if len(w.newKeys) > 0 {
-		if err := db.writeKeys(w.newKeys); err != nil {
-			tx.Rollback()
-			return -1, err
-		}
-	}
 	if err := tx.Commit(); err != nil {
-		db.forgetKeys(w.newKeys)
 		return -1, fmt.Errorf("storage: committing: %w", err)
 	}
+
 	db.nextSlot = w.nextSlot
 	db.wiped = nil
+	db.keys.released(released)
+	slots := make([]uint64, 0, len(w.sealed))
+	for _, s := range w.sealed {
+		s.state.Store(sealedCommitted)
+		slots = append(slots, s.slot)
+	}
+	db.keys.committed(slots)
 
 	// The records are gone; now their keys go, before anyone hears "done".
 	// Slots that could not be zeroed stay listed for wiping and are tried
@@ -219,33 +233,8 @@ func (db *DB) tryBatch(batch []*commitReq) (int, error) {
 	return -1, nil
 }
 
-func (db *DB) writeKeys(ws []slotWrite) error {
-	if err := db.slots.write(ws); err != nil {
-		db.forgetKeys(ws)
-		return err
-	}
-	if err := db.slots.sync(); err != nil {
-		db.forgetKeys(ws)
-		return err
-	}
-	return nil
-}
-
-// forgetKeys zeroes keys written for a transaction that did not commit. A
-// failure here leaves keys for data that was never stored; the next Open
-// after an unclean stop zeroes them.
-func (db *DB) forgetKeys(ws []slotWrite) {
-	slots := make([]uint64, len(ws))
-	for i, w := range ws {
-		slots[i] = w.slot
-	}
-	if db.slots.wipe(slots) == nil {
-		db.slots.sync()
-	}
-}
-
 // releaseWiped moves slots that are known to be zero from the wipe list to
-// the free list, where they can be reused.
+// the free list, where they can be reused once this transaction commits.
 func (w *writeTx) releaseWiped(slots []uint64) error {
 	if len(slots) == 0 {
 		return nil
@@ -263,41 +252,8 @@ func (w *writeTx) releaseWiped(slots []uint64) error {
 	return nil
 }
 
-// allocSlot hands out a zeroed key slot: a free one if any, else a new one.
-func (w *writeTx) allocSlot() (uint64, error) {
-	c := w.bucket(bucketSlotFree).Cursor()
-	if k, _ := c.First(); k != nil {
-		s := beU64(k)
-		if err := c.Delete(); err != nil {
-			return 0, fmt.Errorf("storage: allocating key slot: %w", err)
-		}
-		return s, nil
-	}
-	s := w.nextSlot
-	w.nextSlot++
-	return s, nil
-}
-
-// newKey allocates a slot with a fresh key, to be written at commit.
-func (w *writeTx) newKey() (uint64, *[32]byte, error) {
-	slot, err := w.allocSlot()
-	if err != nil {
-		return 0, nil, err
-	}
-	w.newKeys = append(w.newKeys, slotWrite{slot: slot, key: newDataKey()})
-	if w.pending == nil {
-		w.pending = make(map[uint64]int)
-	}
-	w.pending[slot] = len(w.newKeys) - 1
-	return slot, &w.newKeys[len(w.newKeys)-1].key, nil
-}
-
 // releaseSlot schedules slot to be zeroed once the transaction commits.
 func (w *writeTx) releaseSlot(slot uint64) error {
-	if i, ok := w.pending[slot]; ok {
-		// Written in this very transaction: never let the key reach disk.
-		w.newKeys[i].key = [32]byte{}
-	}
 	if err := w.bucket(bucketSlotWipe).Put(u64(slot), nil); err != nil {
 		return fmt.Errorf("storage: releasing key slot: %w", err)
 	}

@@ -67,6 +67,12 @@ func (c *Counts) decode(d *decoder) {
 	c.OutboxMessages = d.varint()
 }
 
+// Phases of an UpToDate erasure that walks the customers.
+const (
+	WalkRecords   uint8 = 0
+	WalkCustomers uint8 = 1
+)
+
 // Date is a calendar day.
 type Date struct {
 	Year, Month, Day int
@@ -99,6 +105,15 @@ type Erasure struct {
 	// erasure removed; the next chunk starts after them.
 	InvitationCursor ID
 	BCCCursor        ID
+	// Walk is set when an UpToDate erasure covers so much of the business
+	// unit that it removes the customers' index entries in one walk over
+	// the unit's customers, after the records themselves, instead of one
+	// by one. Phase says which part runs: WalkRecords, then WalkCustomers;
+	// CustomerCursor is the last customer walked, if CursorSet.
+	Walk             bool
+	Phase            uint8
+	CustomerCursor   Hash
+	CursorSet        bool
 	Counts           Counts
 	LosingProtection int64
 	RecordsDone      int64
@@ -135,6 +150,10 @@ func (e *Erasure) encode() []byte {
 	w.varint(int64(e.NextCustomer))
 	w.b = append(w.b, e.InvitationCursor[:]...)
 	w.b = append(w.b, e.BCCCursor[:]...)
+	w.byte(boolByte(e.Walk))
+	w.byte(e.Phase)
+	w.b = append(w.b, e.CustomerCursor[:]...)
+	w.byte(boolByte(e.CursorSet))
 	e.Counts.encode(&w)
 	w.varint(e.LosingProtection)
 	w.varint(e.RecordsDone)
@@ -166,6 +185,10 @@ func (e *Erasure) decode(b []byte) error {
 	e.NextCustomer = int(d.varint())
 	d.fixed(e.InvitationCursor[:])
 	d.fixed(e.BCCCursor[:])
+	e.Walk = d.byte() == 1
+	e.Phase = d.byte()
+	d.fixed(e.CustomerCursor[:])
+	e.CursorSet = d.byte() == 1
 	e.Counts.decode(&d)
 	e.LosingProtection = d.varint()
 	e.RecordsDone = d.varint()
@@ -177,6 +200,13 @@ func (e *Erasure) decode(b []byte) error {
 	e.EndTime = d.time()
 	e.Receipt = d.uvarint()
 	return d.err
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func decodeHashes(d *decoder) []Hash {

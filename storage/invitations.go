@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"time"
 )
@@ -86,61 +85,6 @@ func (r *readTx) EachInvitationID(bu string, after ID, before time.Time, fn func
 	return nil
 }
 
-func (r *readTx) CustomerInvitations(bu string, h Hash, after ID, fn func(ID) bool) error {
-	return r.customerRefs(bu, h, refInvitation, after, fn)
-}
-
-func (r *readTx) CustomerBCCMessages(bu string, h Hash, fn func(ID) bool) error {
-	return r.customerRefs(bu, h, refBCC, ID{}, fn)
-}
-
-func (r *readTx) customerRefs(bu string, h Hash, kind byte, after ID, fn func(ID) bool) error {
-	if err := checkBU(bu); err != nil {
-		return err
-	}
-	prefix := append(customerKey(h, bu), kind)
-	c := r.tx.Bucket(bucketCustomers).Cursor()
-	for k, _ := seekAfter(c, prefix, after); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		if !fn(idFrom(k[len(prefix):])) {
-			return nil
-		}
-	}
-	return nil
-}
-
-func (r *readTx) Customer(bu string, h Hash) (Customer, bool, error) {
-	if err := checkBU(bu); err != nil {
-		return Customer{}, false, err
-	}
-	v := r.tx.Bucket(bucketCustomers).Get(customerKey(h, bu))
-	if v == nil {
-		return Customer{}, false, nil
-	}
-	var c Customer
-	if err := c.decode(v); err != nil {
-		return Customer{}, false, err
-	}
-	return c, true, nil
-}
-
-func (r *readTx) CustomerBusinessUnits(h Hash) ([]string, error) {
-	var bus []string
-	c := r.tx.Bucket(bucketCustomers).Cursor()
-	for k, _ := c.Seek(h[:]); k != nil && bytes.HasPrefix(k, h[:]); {
-		rest := k[len(h):]
-		end := bytes.IndexByte(rest, 0)
-		if end <= 0 {
-			return nil, ErrCorrupt
-		}
-		bu := string(rest[:end])
-		bus = append(bus, bu)
-		// Jump past every key of this business unit: 0x01 sorts after the
-		// 0x00 that ends the business unit id.
-		k, _ = c.Seek(append(append(append([]byte(nil), h[:]...), bu...), 1))
-	}
-	return bus, nil
-}
-
 func (r *readTx) Link(id ID) (Link, error) {
 	v := r.tx.Bucket(bucketLinks).Get(id[:])
 	if v == nil {
@@ -169,37 +113,28 @@ func (r *readTx) Due(now time.Time, limit int) ([]Due, error) {
 	return due, nil
 }
 
-func (w *writeTx) InsertInvitation(inv *Invitation) error {
-	if err := checkBU(inv.BusinessUnit); err != nil {
-		return err
-	}
-	key := buKey(inv.BusinessUnit, inv.ID)
+func (w *writeTx) InsertInvitation(s *Sealed) error {
+	key := buKey(s.bu, s.id)
 	invitations := w.bucket(bucketInvitations)
 	if invitations.Get(key) != nil {
 		return wrap("inserting invitation", ErrCorrupt)
 	}
-
-	slot, dk, err := w.newKey()
-	if err != nil {
+	if err := w.insertSealed(s, true); err != nil {
 		return err
 	}
-	if err := invitations.Put(key, seal(dk, slot, inv.header(), invitationAAD(key), inv.encode())); err != nil {
-		return wrap("inserting invitation", err)
+
+	err := invitations.Put(key, s.value)
+	if err == nil {
+		err = w.bucket(bucketCustomers).Put(customerRefKey(s.index.Customer, s.bu, refInvitation, s.id), nil)
 	}
-	if err := w.bucket(bucketCustomers).Put(customerRefKey(inv.Customer, inv.BusinessUnit, refInvitation, inv.ID), nil); err != nil {
-		return wrap("inserting invitation", err)
+	if err == nil {
+		link := append(append([]byte(s.bu), 0), s.linkHash[:]...)
+		err = w.bucket(bucketLinks).Put(s.id[:], link)
 	}
-	secretHash := sha256.Sum256(inv.LinkSecret[:])
-	link := append(append([]byte(inv.BusinessUnit), 0), secretHash[:]...)
-	if err := w.bucket(bucketLinks).Put(inv.ID[:], link); err != nil {
-		return wrap("inserting invitation", err)
+	if err == nil && (s.index.State == StateQueued || s.index.State == StateSending) {
+		err = w.bucket(bucketQueue).Put(queueKey(unixNano(s.index.ScheduledTime), s.id), []byte(s.bu))
 	}
-	if inv.inQueue() {
-		if err := w.bucket(bucketQueue).Put(queueKey(unixNano(inv.ScheduledTime), inv.ID), []byte(inv.BusinessUnit)); err != nil {
-			return wrap("inserting invitation", err)
-		}
-	}
-	return nil
+	return wrap("inserting invitation", err)
 }
 
 func (w *writeTx) UpdateInvitation(inv *Invitation) error {
@@ -264,9 +199,6 @@ func (w *writeTx) DeleteInvitation(bu string, id ID) (Removed, error) {
 	rm := Removed{Customer: f.Customer, State: f.State}
 
 	err = invitations.Delete(key)
-	if err == nil {
-		err = w.bucket(bucketCustomers).Delete(customerRefKey(f.Customer, bu, refInvitation, id))
-	}
 	if err == nil && (f.State == StateQueued || f.State == StateSending) {
 		err = w.bucket(bucketQueue).Delete(queueKey(unixNano(f.ScheduledTime), id))
 	}
@@ -278,19 +210,4 @@ func (w *writeTx) DeleteInvitation(bu string, id ID) (Removed, error) {
 		return Removed{}, wrap("deleting invitation", err)
 	}
 	return rm, w.releaseSlot(slot)
-}
-
-func (w *writeTx) PutCustomer(bu string, h Hash, c Customer) error {
-	if err := checkBU(bu); err != nil {
-		return err
-	}
-	return wrap("storing customer", w.bucket(bucketCustomers).Put(customerKey(h, bu), c.encode()))
-}
-
-func (w *writeTx) DeleteCustomer(bu string, h Hash) (Customer, bool, error) {
-	c, ok, err := w.Customer(bu, h)
-	if err != nil || !ok {
-		return c, ok, err
-	}
-	return c, true, wrap("deleting customer", w.bucket(bucketCustomers).Delete(customerKey(h, bu)))
 }

@@ -8,10 +8,18 @@ var (
 	bucketMeta = []byte("meta")
 	// bucketInvitations: bu 0x00 id -> sealed invitation.
 	bucketInvitations = []byte("invitations")
-	// bucketCustomers: hash bu 0x00 -> customer (last-invited) record;
-	// hash bu 0x00 'I' id -> nil for each invitation;
-	// hash bu 0x00 'M' id -> nil for each raw BCC e-mail.
+	// bucketCustomers: bu 0x00 hash -> customer (last-invited) record;
+	// bu 0x00 hash 'I' id -> nil for each invitation;
+	// bu 0x00 hash 'M' id -> nil for each raw BCC e-mail.
+	// A business unit's customers are contiguous, so erasing most of them
+	// can walk them in key order instead of jumping to each.
 	bucketCustomers = []byte("customers")
+	// bucketUnits: bu -> number of customer records: every business unit
+	// that ever held a customer.
+	bucketUnits = []byte("units")
+	// bucketCleanups: bu -> time: customer index regions a retention sweep
+	// must still walk, with the sweep's time.
+	bucketCleanups = []byte("cleanups")
 	// bucketLinks: id -> bu 0x00 secret hash: the review link tokens. One
 	// per invitation, keyed by ID alone, so it also orders every
 	// invitation by creation time for the retention sweeper.
@@ -56,6 +64,7 @@ var (
 		bucketExpiry, bucketBCC, bucketDedupe, bucketSettings, bucketRequests,
 		bucketErasures, bucketActive, bucketReceipts, bucketEvents,
 		bucketSuppressions, bucketSlotFree, bucketSlotWipe, bucketScrub,
+		bucketUnits, bucketCleanups,
 	}
 )
 
@@ -80,7 +89,8 @@ const (
 	expiryErasure    = 'E'
 )
 
-// Customer reference kinds, the byte after the 0x00 in a bucketCustomers key.
+// Customer reference kinds, the byte after the hash in a bucketCustomers
+// key.
 const (
 	refInvitation = 'I'
 	refBCC        = 'M'
@@ -98,10 +108,10 @@ func buPrefix(bu string) []byte {
 }
 
 func customerKey(h Hash, bu string) []byte {
-	k := make([]byte, 0, len(h)+len(bu)+1)
-	k = append(k, h[:]...)
+	k := make([]byte, 0, len(bu)+1+len(h)+1+len(ID{}))
 	k = append(k, bu...)
-	return append(k, 0)
+	k = append(k, 0)
+	return append(k, h[:]...)
 }
 
 func customerRefKey(h Hash, bu string, kind byte, id ID) []byte {

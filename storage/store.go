@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -30,6 +31,12 @@ type Store interface {
 	// says "committed" means the writes were kept but some keys could not
 	// be erased yet; they are retried with later commits and at Open.
 	Update(ctx context.Context, fn func(WriteTx) error) error
+	// SealInvitations encrypts invitations before the transaction that
+	// inserts them, so that the write path stays short. Each needs its
+	// final ID, business unit and index fields.
+	SealInvitations(ctx context.Context, invs []*Invitation) ([]*Sealed, error)
+	// SealBCC does the same for a raw e-mail.
+	SealBCC(ctx context.Context, m *BCCMessage) (*Sealed, error)
 	// DeriveKey returns a 32-byte secret for purpose, derived from a random
 	// secret created with the store. The same purpose gives the same key
 	// for the life of the store.
@@ -43,11 +50,13 @@ type DB struct {
 	dir    string
 	bolt   *bolt.DB
 	slots  *slotFile
+	keys   *keyStore
 	secret []byte
 
 	commits chan *commitReq
 	closing chan struct{}
 	stopped chan struct{}
+	syncs   sync.WaitGroup // key-file syncs started ahead of a commit
 
 	stats commitStats
 
@@ -172,9 +181,7 @@ func (db *DB) recoverSlots(unclean bool) error {
 	var pending, free []uint64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		pending = slotList(tx.Bucket(bucketSlotWipe))
-		if unclean {
-			free = slotList(tx.Bucket(bucketSlotFree))
-		}
+		free = slotList(tx.Bucket(bucketSlotFree))
 		return nil
 	})
 	if err != nil {
@@ -186,13 +193,18 @@ func (db *DB) recoverSlots(unclean bool) error {
 			return err
 		}
 	}
-	if err := db.slots.wipe(append(pending, free...)); err != nil {
+	wipe := pending
+	if unclean {
+		wipe = append(wipe, free...)
+	}
+	if err := db.slots.wipe(wipe); err != nil {
 		return err
 	}
 	if err := db.slots.sync(); err != nil {
 		return err
 	}
 	db.wiped = pending
+	db.keys = newKeyStore(db.slots, free, db.nextSlot)
 	return nil
 }
 
@@ -249,10 +261,14 @@ func (db *DB) Close() error {
 	}
 	close(db.closing)
 	<-db.stopped
+	db.syncs.Wait()
 
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Delete(metaOpen)
-	})
+	err := db.keys.close()
+	if err == nil {
+		err = db.bolt.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMeta).Delete(metaOpen)
+		})
+	}
 	if cerr := db.slots.close(); err == nil {
 		err = cerr
 	}

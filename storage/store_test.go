@@ -48,11 +48,21 @@ func testInvitation(bu, email string, created time.Time) *Invitation {
 	}
 }
 
+func sealAll(tb testing.TB, db *DB, invs ...*Invitation) []*Sealed {
+	tb.Helper()
+	sealed, err := db.SealInvitations(tb.Context(), invs)
+	if err != nil {
+		tb.Fatalf("SealInvitations = %v", err)
+	}
+	return sealed
+}
+
 func insert(tb testing.TB, db *DB, invs ...*Invitation) {
 	tb.Helper()
+	sealed := sealAll(tb, db, invs...)
 	err := db.Update(tb.Context(), func(tx WriteTx) error {
-		for _, inv := range invs {
-			if err := tx.InsertInvitation(inv); err != nil {
+		for i, inv := range invs {
+			if err := tx.InsertInvitation(sealed[i]); err != nil {
 				return err
 			}
 			if err := tx.PutCustomer(inv.BusinessUnit, inv.Customer, Customer{LastInvited: inv.CreateTime(), Latest: inv.ID}); err != nil {
@@ -208,11 +218,72 @@ func TestDeleteRemovesEverything(t *testing.T) {
 			t.Errorf("Link after delete = %v, want ErrNotFound", err)
 		}
 		n := 0
-		tx.CustomerInvitations("bu-a", inv.Customer, ID{}, func(ID) bool { n++; return true })
 		tx.EachExpired(KindInvitation, t0.Add(time.Hour), func(string, ID) bool { n++; return true })
 		due, _ := tx.Due(t0.Add(48*time.Hour), 10)
 		if n+len(due) != 0 {
 			t.Errorf("index entries after delete = %d, want 0", n+len(due))
+		}
+		refs := 0
+		tx.CustomerInvitations("bu-a", inv.Customer, ID{}, func(ID) bool { refs++; return true })
+		if refs != 1 {
+			t.Errorf("customer references after delete = %d, want 1 until DeleteCustomerRef", refs)
+		}
+		return nil
+	})
+}
+
+func TestCustomerIndex(t *testing.T) {
+	db := openTest(t, t.TempDir())
+	var invs []*Invitation
+	for i, email := range []string{"ann@example.se", "bo@example.se", "ann@example.se", "cy@example.se"} {
+		invs = append(invs, testInvitation("bu-a", email, t0.Add(time.Duration(i)*time.Second)))
+	}
+	invs = append(invs, testInvitation("bu-b", "ann@example.se", t0))
+	insert(t, db, invs...)
+
+	db.View(t.Context(), func(tx ReadTx) error {
+		if n, _ := tx.CustomerCount("bu-a"); n != 3 {
+			t.Errorf("CustomerCount(bu-a) = %d, want 3", n)
+		}
+		got := map[Hash]int{}
+		var order []Hash
+		tx.EachCustomer("bu-a", nil, func(h Hash, c *Customer, refs []CustomerRef) bool {
+			got[h] = len(refs)
+			order = append(order, h)
+			if c == nil {
+				t.Errorf("customer without a record")
+			}
+			return true
+		})
+		want := map[Hash]int{hashOf("ann@example.se"): 2, hashOf("bo@example.se"): 1, hashOf("cy@example.se"): 1}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("EachCustomer (-want +got):\n%s", diff)
+		}
+		var rest []Hash
+		tx.EachCustomer("bu-a", &order[0], func(h Hash, _ *Customer, _ []CustomerRef) bool {
+			rest = append(rest, h)
+			return true
+		})
+		if diff := cmp.Diff(order[1:], rest); diff != "" {
+			t.Errorf("EachCustomer after the first (-want +got):\n%s", diff)
+		}
+		bus, _ := tx.CustomerBusinessUnits(hashOf("ann@example.se"))
+		if diff := cmp.Diff([]string{"bu-a", "bu-b"}, bus); diff != "" {
+			t.Errorf("CustomerBusinessUnits (-want +got):\n%s", diff)
+		}
+		return nil
+	})
+
+	err := db.Update(t.Context(), func(tx WriteTx) error {
+		_, _, err := tx.DeleteCustomer("bu-a", hashOf("bo@example.se"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.View(t.Context(), func(tx ReadTx) error {
+		if n, _ := tx.CustomerCount("bu-a"); n != 2 {
+			t.Errorf("CustomerCount after delete = %d, want 2", n)
 		}
 		return nil
 	})
@@ -292,8 +363,9 @@ func TestFailedUpdateKeepsNothing(t *testing.T) {
 	db := openTest(t, t.TempDir())
 	inv := testInvitation("bu-a", "ann@example.se", t0)
 	boom := errors.New("boom")
+	sealed := sealAll(t, db, inv)
 	err := db.Update(t.Context(), func(tx WriteTx) error {
-		if err := tx.InsertInvitation(inv); err != nil {
+		if err := tx.InsertInvitation(sealed[0]); err != nil {
 			return err
 		}
 		return boom
@@ -320,12 +392,14 @@ func TestGroupCommit(t *testing.T) {
 	for i := range n {
 		invs[i] = testInvitation("bu-a", "user@example.se", t0.Add(time.Duration(i)*time.Millisecond))
 		wg.Go(func() {
+			sealed := sealAll(t, db, invs[i])
 			errs[i] = db.Update(t.Context(), func(tx WriteTx) error {
 				if i == 7 {
 					return errors.New("refused")
 				}
-				return tx.InsertInvitation(invs[i])
+				return tx.InsertInvitation(sealed[0])
 			})
+			sealed[0].Discard()
 		})
 	}
 	wg.Wait()
@@ -452,5 +526,73 @@ func TestDeleteZeroesKey(t *testing.T) {
 	}
 	if err := db.slots.read(slot, &k); err != nil || k != ([32]byte{}) {
 		t.Errorf("key after delete = %x, %v, want zeros", k[:4], err)
+	}
+}
+
+// TestUnusedSealsLeaveNoKeys checks that a key written for a record that
+// never committed does not stay on disk: discarded at once, or zeroed at
+// Close when forgotten.
+func TestUnusedSealsLeaveNoKeys(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	discarded := sealAll(t, db, testInvitation("bu-a", "ann@example.se", t0))[0]
+	forgotten := sealAll(t, db, testInvitation("bu-a", "bo@example.se", t0))[0]
+	var k [32]byte
+	db.slots.read(forgotten.slot, &k)
+	if k == ([32]byte{}) {
+		t.Fatal("a sealed record's key is not on disk before its commit")
+	}
+
+	discarded.Discard()
+	db.slots.read(discarded.slot, &k)
+	if k != ([32]byte{}) {
+		t.Errorf("key after Discard = %x, want zeros", k[:4])
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openTest(t, dir)
+	db.slots.read(forgotten.slot, &k)
+	if k != ([32]byte{}) {
+		t.Errorf("key of a seal never committed survived Close: %x", k[:4])
+	}
+}
+
+// TestSkippedSlotsStayAccountedFor commits a record whose slot is past one
+// held by a record not yet committed, stops uncleanly, and checks that the
+// skipped slot is zeroed at Open while the committed record still reads.
+func TestSkippedSlotsStayAccountedFor(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := sealAll(t, db, testInvitation("bu-a", "ann@example.se", t0))[0]
+	second := testInvitation("bu-a", "bo@example.se", t0.Add(time.Second))
+	insert(t, db, second)
+	if first.slot >= db.nextSlot {
+		t.Fatalf("slot %d of the uncommitted record is not below the mark %d", first.slot, db.nextSlot)
+	}
+
+	close(db.closing) // stop without Close, as a crash would
+	<-db.stopped
+	db.slots.close()
+	db.bolt.Close()
+
+	db = openTest(t, dir)
+	var k [32]byte
+	db.slots.read(first.slot, &k)
+	if k != ([32]byte{}) {
+		t.Errorf("skipped slot after an unclean stop = %x, want zeros", k[:4])
+	}
+	err = db.View(t.Context(), func(tx ReadTx) error {
+		_, err := tx.Invitation("bu-a", second.ID)
+		return err
+	})
+	if err != nil {
+		t.Errorf("committed record after an unclean stop = %v", err)
 	}
 }

@@ -20,6 +20,9 @@ type ReadTx interface {
 
 	// Invitation returns one invitation or ErrNotFound.
 	Invitation(bu string, id ID) (Invitation, error)
+	// Has reports whether a customer reference's record still exists,
+	// without decrypting it.
+	Has(bu string, ref CustomerRef) bool
 	// EachInvitation visits a business unit's invitations with IDs after
 	// after (the zero ID starts at the oldest), oldest first.
 	EachInvitation(bu string, after ID, fn func(*Invitation) bool) error
@@ -36,8 +39,18 @@ type ReadTx interface {
 	// Customer returns one customer's last-invited record.
 	Customer(bu string, h Hash) (c Customer, ok bool, err error)
 	// CustomerBusinessUnits lists the business units holding any data about
-	// the customer, in order.
+	// the customer, in order. It looks in every business unit, so its cost
+	// grows with their number.
 	CustomerBusinessUnits(h Hash) ([]string, error)
+	// CustomerCount returns how many customers of bu have a last-invited
+	// record.
+	CustomerCount(bu string) (int64, error)
+	// EachCustomer visits bu's customers in hash order, starting after
+	// after (nil: from the first), with their last-invited record (nil when
+	// there is none) and references.
+	EachCustomer(bu string, after *Hash, fn func(h Hash, c *Customer, refs []CustomerRef) bool) error
+	// Cleanups lists the pending customer walks of retention sweeps.
+	Cleanups() (map[string]time.Time, error)
 	// Link returns a review link's record or ErrNotFound.
 	Link(id ID) (Link, error)
 	// Due returns up to limit send-queue entries due at or before now,
@@ -102,16 +115,18 @@ type WriteTx interface {
 	// PutSettings stores a business unit's settings.
 	PutSettings(bu string, s Settings) error
 
-	// InsertInvitation stores a new invitation, its customer reference,
-	// link record (the hash of LinkSecret), send-queue entry (if queued)
-	// and expiry entry.
-	InsertInvitation(inv *Invitation) error
+	// InsertInvitation stores a sealed invitation (see Store.Seal...) with
+	// its customer reference, link record (the hash of LinkSecret) and
+	// send-queue entry if queued.
+	InsertInvitation(s *Sealed) error
 	// UpdateInvitation stores a changed invitation and moves its send-queue
 	// entry as its state and scheduled time require. It returns
 	// ErrNotFound if the invitation is gone.
 	UpdateInvitation(inv *Invitation) error
-	// DeleteInvitation removes an invitation with every index entry and
-	// link, and erases its key. It reports what was removed.
+	// DeleteInvitation removes an invitation with its link and send-queue
+	// entry, and erases its key. It reports what was removed. The
+	// customer's reference to it stays until DeleteCustomerRef; readers
+	// skip references to records that are gone.
 	DeleteInvitation(bu string, id ID) (Removed, error)
 
 	// PutCustomer stores a customer's last-invited record.
@@ -119,13 +134,21 @@ type WriteTx interface {
 	// DeleteCustomer removes a customer's last-invited record and reports
 	// what it said.
 	DeleteCustomer(bu string, h Hash) (c Customer, ok bool, err error)
+	// DeleteCustomerRef removes one of a customer's references.
+	DeleteCustomerRef(bu string, h Hash, ref CustomerRef) error
+	// PutCleanup records that a retention sweep at time at must still walk
+	// bu's customers; DeleteCleanup forgets it.
+	PutCleanup(bu string, at time.Time) error
+	DeleteCleanup(bu string) error
 
-	// InsertBCCMessage stores a raw e-mail with its customer reference,
-	// dedupe entry and expiry entry.
-	InsertBCCMessage(m *BCCMessage) error
-	// DeleteBCCMessage removes a raw e-mail with its index entries and
-	// erases its key. ok is false if it was already gone.
-	DeleteBCCMessage(bu string, id ID) (ok bool, err error)
+	// InsertBCCMessage stores a sealed raw e-mail with its customer
+	// reference, dedupe entry and expiry entry.
+	InsertBCCMessage(s *Sealed) error
+	// DeleteBCCMessage removes a raw e-mail with its dedupe and expiry
+	// entries and erases its key; the customer's reference to it stays
+	// until DeleteCustomerRef. It returns the customer; ok is false if the
+	// e-mail was already gone.
+	DeleteBCCMessage(bu string, id ID) (customer Hash, ok bool, err error)
 
 	// PutRequest stores the record of an idempotent request.
 	PutRequest(bu, requestID string, r Request) error
@@ -194,22 +217,14 @@ type readTx struct {
 
 type writeTx struct {
 	readTx
-	nextSlot uint64
-	newKeys  []slotWrite
-	pending  map[uint64]int // slot -> index in newKeys
-	freed    []uint64
+	nextSlot uint64    // first key slot past every committed record's
+	sealed   []*Sealed // records inserted by this transaction
+	freed    []uint64  // key slots of records it deleted
 }
 
-// key returns the data key of slot, including keys made in this
-// transaction and not yet on disk.
+// key returns the data key of slot.
 func (r *readTx) key(slot uint64) (*[32]byte, error) {
 	var k [32]byte
-	if r.w != nil {
-		if i, ok := r.w.pending[slot]; ok {
-			k = r.w.newKeys[i].key
-			return &k, nil
-		}
-	}
 	if err := r.db.slots.read(slot, &k); err != nil {
 		return nil, err
 	}

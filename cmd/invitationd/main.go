@@ -53,6 +53,7 @@ func run() error {
 		return err
 	}
 
+	app.TuneRuntime()
 	a, err := app.New(cfg, app.Options{})
 	if errors.Is(err, storage.ErrLocked) {
 		return fmt.Errorf("data directory %s is in use by another process", cfg.DataDir)

@@ -50,6 +50,7 @@ func serveService(dataDir string, offset time.Duration, chunk int, cpuProfile st
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
+	app.TuneRuntime()
 	a, err := app.New(cfg, app.Options{Clock: offsetClock{offset}, Logger: logger, Manual: true})
 	if err != nil {
 		return err

@@ -66,6 +66,13 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return s[i]
 }
 
+// terminal says whether standard error is a terminal, where progress
+// lines rewrite themselves.
+var terminal = func() bool {
+	fi, err := os.Stderr.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}()
+
 // progress prints a line that rewrites itself while a data set loads.
 type progress struct {
 	what  string
@@ -97,6 +104,9 @@ func newProgress(what string, total int64) *progress {
 func (p *progress) print(end string) {
 	d := p.done.Load()
 	rate := float64(d) / time.Since(p.start).Seconds()
+	if end == "" && !terminal {
+		return // a log file gets the last line only
+	}
 	fmt.Fprintf(os.Stderr, "\r  %s: %d of %d (%.0f%%), %.0f/s   %s", p.what, d, p.total, 100*float64(d)/float64(max(p.total, 1)), rate, end)
 }
 

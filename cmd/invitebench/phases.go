@@ -55,8 +55,8 @@ func (b *bench) throughput(ctx context.Context) error {
 
 // serviceChild starts a service child on a fresh store, profiled as name
 // when profiling.
-func (b *bench) serviceChild(name string) (*child, error) {
-	args := []string{"-child", "service", "-data", b.dataDir(name)}
+func (b *bench) serviceChild(name string, extra ...string) (*child, error) {
+	args := append([]string{"-child", "service", "-data", b.dataDir(name)}, extra...)
 	if b.profile != "" {
 		args = append(args, "-cpuprofile", filepath.Join(b.profile, name+".pprof"))
 	}
@@ -187,7 +187,7 @@ func load(ctx context.Context, c *child, from, to int, what string) error {
 // under concurrent creates, and a restart.
 func (b *bench) scaling(ctx context.Context) error {
 	data := b.dataDir("scaling")
-	c, err := startChild("-child", "service", "-data", data)
+	c, err := b.serviceChild("scaling")
 	if err != nil {
 		return err
 	}
@@ -296,7 +296,9 @@ func (b *bench) dateErasure(ctx context.Context, c *child) error {
 			return err
 		}
 		e := got.GetErasure()
-		fmt.Fprintf(os.Stderr, "\r  erasing up to today: %d of %d   ", e.GetRecordsDone(), e.GetRecordsTotal())
+		if terminal {
+			fmt.Fprintf(os.Stderr, "\r  erasing up to today: %d of %d   ", e.GetRecordsDone(), e.GetRecordsTotal())
+		}
 		if e.GetState() == pb.Erasure_STATE_SUCCEEDED {
 			done = e
 		}

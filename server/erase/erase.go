@@ -41,6 +41,8 @@ const MaxCustomers = 1000
 // send.Sender.RemoveFiles.
 type Files interface {
 	RemoveFiles(ctx context.Context, ids []storage.ID) (int, error)
+	// CountFiles says how many of ids have a file, for previews.
+	CountFiles(ids []storage.ID) int
 }
 
 // Retention says how long each kind of data is kept. A record expires at

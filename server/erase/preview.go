@@ -12,14 +12,19 @@ import (
 type tally struct {
 	counts storage.Counts
 	losing int64
+	// files are invitations that may have an e-mail file in the outbox.
+	files []storage.ID
 }
 
 // invitation counts one invitation with its link token.
-func (t *tally) invitation(f storage.IndexFields) {
+func (t *tally) invitation(id storage.ID, f storage.IndexFields) {
 	t.counts.Invitations++
 	t.counts.LinkTokens++
 	if f.State == storage.StateQueued {
 		t.counts.ScheduledCancelled++
+	}
+	if f.State != storage.StateQueued && f.State != storage.StateCancelled {
+		t.files = append(t.files, id)
 	}
 }
 
@@ -28,7 +33,7 @@ func (t *tally) customer(tx storage.ReadTx, bu string, h storage.Hash, p protect
 	err := tx.CustomerInvitations(bu, h, storage.ID{}, func(id storage.ID) bool {
 		inv, err := tx.Invitation(bu, id)
 		if err == nil {
-			t.invitation(storage.IndexFields{Customer: h, State: inv.State})
+			t.invitation(id, storage.IndexFields{Customer: h, State: inv.State})
 		}
 		return true
 	})
@@ -58,7 +63,7 @@ func (t *tally) customer(tx storage.ReadTx, bu string, h storage.Hash, p protect
 func (t *tally) date(tx storage.ReadTx, bu string, cutOff time.Time, p protection) error {
 	var err error
 	walk := tx.EachInvitationID(bu, storage.ID{}, cutOff, func(id storage.ID, f storage.IndexFields) bool {
-		t.invitation(f)
+		t.invitation(id, f)
 		var c storage.Customer
 		var ok bool
 		c, ok, err = tx.Customer(bu, f.Customer)
@@ -119,12 +124,15 @@ func (s *Service) count(tx storage.ReadTx, e *storage.Erasure, now time.Time) (t
 
 // preview returns e as it would end, with nothing changed.
 func (s *Service) preview(ctx context.Context, e storage.Erasure, now time.Time) (storage.Erasure, error) {
+	var t tally
 	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
-		t, err := s.count(tx, &e, now)
-		e.Counts, e.LosingProtection = t.counts, t.losing
-		e.RecordsTotal = t.counts.Records()
+		var err error
+		t, err = s.count(tx, &e, now)
 		return err
 	})
+	e.Counts, e.LosingProtection = t.counts, t.losing
+	e.Counts.OutboxMessages = int64(s.cfg.Files.CountFiles(t.files))
+	e.RecordsTotal = t.counts.Records()
 	e.Customers, e.EventHashes = nil, nil
 	return e, err
 }

@@ -8,6 +8,24 @@ import (
 	"github.com/reviewdata/invitations/storage"
 )
 
+// Two ways to remove a customer's index entries:
+//
+//   - Targeted: with each invitation or raw e-mail go its reference and,
+//     when in scope, the customer's last-invited record. Every record costs
+//     a visit to a random place of the customer index.
+//   - Walking: the records go first, their references stay behind (readers
+//     skip references to missing records), then one walk over the business
+//     unit's customers in key order removes the references and records in
+//     scope. It costs a visit to every customer of the unit, so it is used
+//     when the scope covers a good part of them.
+//
+// walkShare is that part: at least one in eight.
+const walkShare = 8
+
+func walkPays(records, customers int64) bool {
+	return records*walkShare >= customers
+}
+
 // removal accumulates what one transaction removed.
 type removal struct {
 	counts storage.Counts
@@ -32,10 +50,18 @@ func (p protection) lost(c storage.Customer) bool {
 	return p.window > 0 && p.now.Before(c.LastInvited.Add(p.window))
 }
 
-// invitation removes one invitation with its link and queue entry; with
-// gone set it also removes the customer's last-invited record when gone
-// says its time is in scope.
-func (r *removal) invitation(tx storage.WriteTx, bu string, id storage.ID, gone func(time.Time) bool, p protection) error {
+// scope says what a removal takes besides the records themselves.
+type scope struct {
+	// targeted removes each record's customer reference with it, and the
+	// customer's last-invited record when gone says its time is in scope.
+	targeted bool
+	gone     func(time.Time) bool
+	p        protection
+}
+
+// invitation removes one invitation with its link and queue entry, and
+// what s says besides.
+func (r *removal) invitation(tx storage.WriteTx, bu string, id storage.ID, s scope) error {
 	rm, err := tx.DeleteInvitation(bu, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
@@ -57,15 +83,39 @@ func (r *removal) invitation(tx storage.WriteTx, bu string, id storage.ID, gone 
 		}
 		r.files = append(r.files, id)
 	}
-	if gone == nil {
+	if !s.targeted {
 		return nil
 	}
-
-	c, ok, err := tx.Customer(bu, rm.Customer)
-	if err != nil || !ok || !gone(c.LastInvited) {
+	if err := tx.DeleteCustomerRef(bu, rm.Customer, storage.CustomerRef{Kind: storage.RefInvitation, ID: id}); err != nil {
 		return err
 	}
-	return r.customerRecord(tx, bu, rm.Customer, p)
+	return r.recordIfGone(tx, bu, rm.Customer, s)
+}
+
+// bcc removes one raw e-mail, and with s targeted its reference.
+func (r *removal) bcc(tx storage.WriteTx, bu string, id storage.ID, s scope) error {
+	h, ok, err := tx.DeleteBCCMessage(bu, id)
+	if err != nil || !ok {
+		return err
+	}
+	r.counts.BCCMessages++
+	if !s.targeted {
+		return nil
+	}
+	return tx.DeleteCustomerRef(bu, h, storage.CustomerRef{Kind: storage.RefBCC, ID: id})
+}
+
+// recordIfGone removes the customer's last-invited record when s says its
+// time is in scope.
+func (r *removal) recordIfGone(tx storage.WriteTx, bu string, h storage.Hash, s scope) error {
+	if s.gone == nil {
+		return nil
+	}
+	c, ok, err := tx.Customer(bu, h)
+	if err != nil || !ok || !s.gone(c.LastInvited) {
+		return err
+	}
+	return r.customerRecord(tx, bu, h, s.p)
 }
 
 func (r *removal) customerRecord(tx storage.WriteTx, bu string, h storage.Hash, p protection) error {
@@ -80,36 +130,90 @@ func (r *removal) customerRecord(tx storage.WriteTx, bu string, h storage.Hash, 
 	return nil
 }
 
-func (r *removal) bcc(tx storage.WriteTx, bu string, id storage.ID) error {
-	ok, err := tx.DeleteBCCMessage(bu, id)
-	if ok {
-		r.counts.BCCMessages++
-	}
-	return err
-}
-
-// customer removes everything about one customer in one business unit.
+// customer removes everything about one customer in one business unit,
+// references left behind by a walking erasure included.
 func (r *removal) customer(tx storage.WriteTx, bu string, h storage.Hash, p protection) error {
-	invs, err := collect(func(fn func(storage.ID) bool) error { return tx.CustomerInvitations(bu, h, storage.ID{}, fn) }, 0)
-	if err != nil {
-		return err
+	var refs []storage.CustomerRef
+	err := tx.CustomerInvitations(bu, h, storage.ID{}, func(id storage.ID) bool {
+		refs = append(refs, storage.CustomerRef{Kind: storage.RefInvitation, ID: id})
+		return true
+	})
+	if err == nil {
+		err = tx.CustomerBCCMessages(bu, h, func(id storage.ID) bool {
+			refs = append(refs, storage.CustomerRef{Kind: storage.RefBCC, ID: id})
+			return true
+		})
 	}
-	mails, err := collect(func(fn func(storage.ID) bool) error { return tx.CustomerBCCMessages(bu, h, fn) }, 0)
 	if err != nil {
 		return err
 	}
 
-	for _, id := range invs {
-		if err := r.invitation(tx, bu, id, nil, p); err != nil {
-			return err
+	untargeted := scope{}
+	for _, ref := range refs {
+		if ref.Kind == storage.RefInvitation {
+			err = r.invitation(tx, bu, ref.ID, untargeted)
+		} else {
+			err = r.bcc(tx, bu, ref.ID, untargeted)
 		}
-	}
-	for _, id := range mails {
-		if err := r.bcc(tx, bu, id); err != nil {
+		if err == nil {
+			err = tx.DeleteCustomerRef(bu, h, ref)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return r.customerRecord(tx, bu, h, p)
+}
+
+// walk removes, for up to budget customers of bu after the cursor, the
+// references whose record is in scope (goneI for invitations, goneM for
+// raw e-mails, by creation time) and gone, and the last-invited records
+// goneI says are in scope whose invitation is gone. Records made while an
+// erasure ran can be in scope and still there: they and their index
+// entries stay. It returns the new cursor and whether the walk reached the
+// end.
+func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budget int, goneI, goneM func(time.Time) bool, p protection) (*storage.Hash, bool, error) {
+	type visit struct {
+		h    storage.Hash
+		rec  *storage.Customer
+		refs []storage.CustomerRef
+	}
+	var seen []visit
+	err := tx.EachCustomer(bu, after, func(h storage.Hash, c *storage.Customer, refs []storage.CustomerRef) bool {
+		seen = append(seen, visit{h, c, refs})
+		return len(seen) < budget
+	})
+	if err != nil {
+		return after, false, err
+	}
+
+	for _, v := range seen {
+		for _, ref := range v.refs {
+			gone := goneI
+			if ref.Kind == storage.RefBCC {
+				gone = goneM
+			}
+			if !gone(ref.ID.Time()) || tx.Has(bu, ref) {
+				continue
+			}
+			if err := tx.DeleteCustomerRef(bu, v.h, ref); err != nil {
+				return after, false, err
+			}
+		}
+		if v.rec == nil || !goneI(v.rec.LastInvited) {
+			continue
+		}
+		if latest := (storage.CustomerRef{Kind: storage.RefInvitation, ID: v.rec.Latest}); !tx.Has(bu, latest) {
+			if err := r.customerRecord(tx, bu, v.h, p); err != nil {
+				return after, false, err
+			}
+		}
+	}
+	if len(seen) == 0 {
+		return after, true, nil
+	}
+	last := seen[len(seen)-1].h
+	return &last, len(seen) < budget, nil
 }
 
 // collect gathers up to limit IDs (0: all) from an iterator, so that
@@ -185,14 +289,30 @@ func (s *Service) consumerChunk(tx storage.WriteTx, e *storage.Erasure) ([]stora
 }
 
 // dateChunk erases up to a chunk of a business unit's invitations created
-// before the cut-off, then its raw e-mails.
+// before the cut-off, then its raw e-mails, and, for a walking erasure,
+// then walks the unit's customers.
 func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.ID, bool, error) {
 	bu, budget := e.BusinessUnit, s.cfg.ChunkSize
 	st, err := settingsIn(tx, bu)
 	if err != nil {
 		return nil, false, err
 	}
-	p := protectionFor(st, s.cfg.Clock.Now())
+	before := func(t time.Time) bool { return t.Before(e.CutOff) }
+	sc := scope{targeted: !e.Walk, gone: before, p: protectionFor(st, s.cfg.Clock.Now())}
+
+	var r removal
+	defer r.apply(e)
+	if e.Phase == storage.WalkCustomers {
+		var after *storage.Hash
+		if e.CursorSet {
+			after = &e.CustomerCursor
+		}
+		next, done, err := r.walk(tx, bu, after, budget, before, before, sc.p)
+		if next != nil {
+			e.CustomerCursor, e.CursorSet = *next, true
+		}
+		return r.files, done, err
+	}
 
 	invs, err := collect(func(fn func(storage.ID) bool) error {
 		return tx.EachInvitationID(bu, e.InvitationCursor, e.CutOff, func(id storage.ID, _ storage.IndexFields) bool { return fn(id) })
@@ -200,16 +320,13 @@ func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.I
 	if err != nil {
 		return nil, false, err
 	}
-	var r removal
-	before := func(t time.Time) bool { return t.Before(e.CutOff) }
 	for _, id := range invs {
-		if err := r.invitation(tx, bu, id, before, p); err != nil {
+		if err := r.invitation(tx, bu, id, sc); err != nil {
 			return nil, false, err
 		}
 		e.InvitationCursor = id
 	}
 	if len(invs) == budget {
-		r.apply(e)
 		return r.files, false, nil
 	}
 
@@ -219,11 +336,17 @@ func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.I
 		return nil, false, err
 	}
 	for _, id := range mails {
-		if err := r.bcc(tx, bu, id); err != nil {
+		if err := r.bcc(tx, bu, id, sc); err != nil {
 			return nil, false, err
 		}
 		e.BCCCursor = id
 	}
-	r.apply(e)
-	return r.files, len(mails) < rest, nil
+	if len(mails) == rest {
+		return r.files, false, nil
+	}
+	if e.Walk {
+		e.Phase = storage.WalkCustomers
+		return r.files, false, nil
+	}
+	return r.files, true, nil
 }

@@ -98,6 +98,13 @@ func (s *Service) begin(ctx context.Context, j *job) error {
 		e.State = storage.ErasureRunning
 		e.StartTime = s.cfg.Clock.Now().UTC()
 		e.RecordsTotal = total
+		if e.Kind == storage.ErasureUpToDate {
+			customers, err := tx.CustomerCount(e.BusinessUnit)
+			if err != nil {
+				return err
+			}
+			e.Walk = walkPays(total, customers)
+		}
 		return nil
 	})
 }

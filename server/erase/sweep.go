@@ -65,19 +65,21 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 	now := s.cfg.Clock.Now().UTC()
 	ret := s.cfg.Retention
-	expired := func(p clock.Period) func(time.Time) bool {
-		return func(t time.Time) bool { return !p.After(t).After(now) }
-	}
+	goneI, goneM := expiredAt(ret.Invitation, now), expiredAt(ret.BCC, now)
 
+	walking, err := s.planWalks(ctx, now, goneI, goneM)
+	if err != nil {
+		return storage.Counts{}, err
+	}
 	var total storage.Counts
 	var files []storage.ID
-	step := func(kind storage.RecordKind, p clock.Period, remove func(storage.WriteTx, *removal, string, storage.ID) error) error {
+	step := func(kind storage.RecordKind, gone func(time.Time) bool, remove func(storage.WriteTx, *removal, string, storage.ID) error) error {
 		for {
 			var r removal
 			var n int
 			err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
 				r = removal{}
-				refs, err := expiredRefs(tx, kind, expired(p), s.cfg.ChunkSize)
+				refs, err := expiredRefs(tx, kind, gone, s.cfg.ChunkSize)
 				n = len(refs)
 				for _, rf := range refs {
 					if err == nil {
@@ -97,32 +99,32 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 		}
 	}
 	// Most runs find nothing: look before taking the write path.
-	anyExpired := func(kind storage.RecordKind, p clock.Period) (bool, error) {
+	anyExpired := func(kind storage.RecordKind, gone func(time.Time) bool) (bool, error) {
 		var refs []ref
 		err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
 			var err error
-			refs, err = expiredRefs(tx, kind, expired(p), 1)
+			refs, err = expiredRefs(tx, kind, gone, 1)
 			return err
 		})
 		return len(refs) > 0, err
 	}
 
-	invGone := expired(ret.Invitation)
+	scopeOf := func(bu string) scope { return scope{targeted: !walking[bu], gone: goneI} }
 	steps := []struct {
 		kind   storage.RecordKind
-		period clock.Period
+		gone   func(time.Time) bool
 		remove func(storage.WriteTx, *removal, string, storage.ID) error
 	}{
-		{storage.KindInvitation, ret.Invitation, func(tx storage.WriteTx, r *removal, bu string, id storage.ID) error {
-			return r.invitation(tx, bu, id, invGone, protection{})
+		{storage.KindInvitation, goneI, func(tx storage.WriteTx, r *removal, bu string, id storage.ID) error {
+			return r.invitation(tx, bu, id, scopeOf(bu))
 		}},
-		{storage.KindBCC, ret.BCC, func(tx storage.WriteTx, r *removal, bu string, id storage.ID) error {
-			return r.bcc(tx, bu, id)
+		{storage.KindBCC, goneM, func(tx storage.WriteTx, r *removal, bu string, id storage.ID) error {
+			return r.bcc(tx, bu, id, scopeOf(bu))
 		}},
-		{storage.KindRequest, ret.Requests, func(tx storage.WriteTx, _ *removal, bu string, id storage.ID) error {
+		{storage.KindRequest, expiredAt(ret.Requests, now), func(tx storage.WriteTx, _ *removal, bu string, id storage.ID) error {
 			return tx.DeleteRequest(bu, id)
 		}},
-		{storage.KindErasure, ret.Receipts, func(tx storage.WriteTx, _ *removal, bu string, id storage.ID) error {
+		{storage.KindErasure, expiredAt(ret.Receipts, now), func(tx storage.WriteTx, _ *removal, bu string, id storage.ID) error {
 			e, err := tx.Erasure(bu, id)
 			if err != nil || e.State != storage.ErasureSucceeded {
 				return err
@@ -130,20 +132,24 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 			return tx.DeleteErasure(bu, id)
 		}},
 	}
-	var err error
 	for _, st := range steps {
 		var found bool
-		if found, err = anyExpired(st.kind, st.period); err != nil {
+		if found, err = anyExpired(st.kind, st.gone); err != nil {
 			break
 		}
 		if found {
-			if err = step(st.kind, st.period, st.remove); err != nil {
+			if err = step(st.kind, st.gone, st.remove); err != nil {
 				break
 			}
 		}
 	}
 	if err == nil {
-		err = s.prune(ctx, expired(ret.Receipts), expired(ret.Events))
+		var c storage.Counts
+		c, err = s.walkCleanups(ctx)
+		total.Add(c)
+	}
+	if err == nil {
+		err = s.prune(ctx, expiredAt(ret.Receipts, now), expiredAt(ret.Events, now))
 	}
 	if err == nil && len(files) > 0 {
 		var n int
@@ -168,6 +174,103 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 			"last_invited_records", total.LastInvited, "took_ms", end.Sub(now).Milliseconds())
 	}
 	return total, err
+}
+
+// expiredAt says whether a record created at t has expired at now under p.
+func expiredAt(p clock.Period, now time.Time) func(time.Time) bool {
+	return func(t time.Time) bool { return !p.After(t).After(now) }
+}
+
+// planWalks counts what expires in each business unit and, for those where
+// it is a good part of their customers, records durably that their
+// customers must be walked after the records go. A walk recorded by a run
+// that died is still pending and is done by this one.
+func (s *Service) planWalks(ctx context.Context, now time.Time, goneI, goneM func(time.Time) bool) (map[string]bool, error) {
+	perUnit := map[string]int64{}
+	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+		for _, k := range []struct {
+			kind storage.RecordKind
+			gone func(time.Time) bool
+		}{{storage.KindInvitation, goneI}, {storage.KindBCC, goneM}} {
+			err := tx.EachExpired(k.kind, farFuture, func(bu string, id storage.ID) bool {
+				if !k.gone(id.Time()) {
+					return false
+				}
+				perUnit[bu]++
+				return true
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for bu, n := range perUnit {
+			customers, err := tx.CustomerCount(bu)
+			if err != nil {
+				return err
+			}
+			if !walkPays(n, customers) {
+				delete(perUnit, bu)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(perUnit) == 0 {
+		return nil, err
+	}
+
+	walking := map[string]bool{}
+	err = s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+		for bu := range perUnit {
+			walking[bu] = true
+			if err := tx.PutCleanup(bu, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return walking, err
+}
+
+// walkCleanups walks the customers of every business unit with a pending
+// walk, removing the references and last-invited records that expired by
+// the time of the sweep that asked for the walk.
+func (s *Service) walkCleanups(ctx context.Context) (storage.Counts, error) {
+	var total storage.Counts
+	var pending map[string]time.Time
+	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+		var err error
+		pending, err = tx.Cleanups()
+		return err
+	})
+	if err != nil {
+		return total, err
+	}
+	ret := s.cfg.Retention
+	for bu, at := range pending {
+		goneI, goneM := expiredAt(ret.Invitation, at), expiredAt(ret.BCC, at)
+		var cursor *storage.Hash
+		for done := false; !done; {
+			var r removal
+			start := cursor
+			err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+				r = removal{}
+				next, end, err := r.walk(tx, bu, start, s.cfg.ChunkSize, goneI, goneM, protection{})
+				if err != nil {
+					return err
+				}
+				cursor, done = next, end
+				if end {
+					return tx.DeleteCleanup(bu)
+				}
+				return nil
+			})
+			if err != nil {
+				return total, err
+			}
+			total.Add(r.counts)
+		}
+	}
+	return total, nil
 }
 
 type ref struct {

@@ -39,10 +39,21 @@ func (s *Service) IngestBCC(ctx context.Context, bu string, raw []byte) (BCCResu
 	if item.err != nil {
 		return BCCResult{}, item.err
 	}
+	st, err := s.Settings(ctx, bu)
+	if err != nil {
+		return BCCResult{}, err
+	}
 
 	now := s.clock.Now().UTC()
 	m := &storage.BCCMessage{BusinessUnit: bu, ID: storage.NewID(now), Dedupe: s.dedupe(bu, msg, raw), Raw: raw}
-	req := CreateRequest{BusinessUnit: bu, Items: []Input{in}, source: storage.SourceBCC, bcc: m}
+	var sealedBCC *storage.Sealed
+	req := CreateRequest{BusinessUnit: bu, Items: []Input{in}, source: storage.SourceBCC, bcc: m, sealedBCC: &sealedBCC}
+	item.inv = s.newInvitation(req, st, now, item)
+	items := []prepared{item}
+	if err := s.seal(ctx, req, items); err != nil {
+		return BCCResult{}, err
+	}
+	defer discard(items, &sealedBCC)
 
 	var res BCCResult
 	err = s.store.Update(ctx, func(tx storage.WriteTx) error {
@@ -61,7 +72,7 @@ func (s *Service) IngestBCC(ctx context.Context, bu string, raw []byte) (BCCResu
 			return err
 		}
 
-		results, err := s.createIn(tx, tx, req, []prepared{item}, storage.Hash{})
+		results, err := s.createIn(tx, tx, req, st, now, items, storage.Hash{})
 		if err != nil {
 			return err
 		}

@@ -60,9 +60,11 @@ type CreateRequest struct {
 	// RequestID, if set, makes the request idempotent.
 	RequestID    string
 	ValidateOnly bool
-	// source and bcc are set for invitations made from BCC e-mails.
-	source storage.Source
-	bcc    *storage.BCCMessage
+	// source, bcc and sealedBCC are set for invitations made from BCC
+	// e-mails.
+	source    storage.Source
+	bcc       *storage.BCCMessage
+	sealedBCC **storage.Sealed
 }
 
 var (
@@ -73,17 +75,25 @@ var (
 // ValidRequestID reports whether id is a usable request id.
 func ValidRequestID(id string) bool { return requestIDPattern.MatchString(id) }
 
-// prepared is a validated item.
+// prepared is a validated item and, when valid, the invitation it makes.
 type prepared struct {
 	in         Input
 	normalized string
 	hash       storage.Hash
 	err        error // a *FieldError when the item is invalid
+	inv        storage.Invitation
+	sealed     *storage.Sealed
 }
 
 // Create creates invitations. Each item gets a Result; only a problem with
 // the request as a whole (bad request id, reused request id, storage
 // failure) is an error.
+//
+// Everything that does not depend on what is stored (validation, the
+// invitation's fields, its encryption) happens before the write
+// transaction; inside it only the unsubscribe and frequency checks and the
+// inserts remain. Settings are read just before, so a change of settings
+// racing a create may apply from the next create on.
 func (s *Service) Create(ctx context.Context, req CreateRequest) ([]Result, error) {
 	if req.RequestID != "" && !ValidRequestID(req.RequestID) {
 		return nil, fieldErr("request_id", "must be 1 to 64 letters, digits, '_' or '-'")
@@ -91,45 +101,89 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) ([]Result, erro
 	if req.source == 0 {
 		req.source = storage.SourceAPI
 	}
+	st, err := s.Settings(ctx, req.BusinessUnit)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now().UTC()
 	items := make([]prepared, len(req.Items))
 	for i, in := range req.Items {
 		items[i] = s.prepare(in)
+		if items[i].err == nil {
+			items[i].inv = s.newInvitation(req, st, now.Add(time.Duration(i)), items[i])
+		}
 	}
 	fingerprint := s.fingerprint(req)
 
 	var results []Result
-	var err error
 	if req.ValidateOnly {
 		err = s.store.View(ctx, func(tx storage.ReadTx) error {
 			var err error
-			results, err = s.createIn(tx, nil, req, items, fingerprint)
+			results, err = s.createIn(tx, nil, req, st, now, items, fingerprint)
 			return err
 		})
-	} else {
-		err = s.store.Update(ctx, func(tx storage.WriteTx) error {
-			var err error
-			results, err = s.createIn(tx, tx, req, items, fingerprint)
-			return err
-		})
+		return results, err
 	}
+
+	if err := s.seal(ctx, req, items); err != nil {
+		return nil, err
+	}
+	defer discard(items, req.sealedBCC)
+	err = s.store.Update(ctx, func(tx storage.WriteTx) error {
+		var err error
+		results, err = s.createIn(tx, tx, req, st, now, items, fingerprint)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 
-	if !req.ValidateOnly {
-		for _, r := range results {
-			if r.Outcome == Created {
-				s.onQueued()
-				break
-			}
+	for _, r := range results {
+		if r.Outcome == Created {
+			s.onQueued()
+			break
 		}
 	}
 	return results, nil
 }
 
+// seal encrypts the valid items, and the raw e-mail of a BCC request.
+func (s *Service) seal(ctx context.Context, req CreateRequest, items []prepared) error {
+	var invs []*storage.Invitation
+	for i := range items {
+		if items[i].err == nil {
+			invs = append(invs, &items[i].inv)
+		}
+	}
+	sealed, err := s.store.SealInvitations(ctx, invs)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		if items[i].err == nil {
+			items[i].sealed, sealed = sealed[0], sealed[1:]
+		}
+	}
+	if req.bcc != nil && len(invs) == 1 {
+		req.bcc.Customer, req.bcc.Invitation = invs[0].Customer, invs[0].ID
+		*req.sealedBCC, err = s.store.SealBCC(ctx, req.bcc)
+	}
+	return err
+}
+
+// discard gives up sealed records that were not committed.
+func discard(items []prepared, bcc **storage.Sealed) {
+	for _, it := range items {
+		it.sealed.Discard()
+	}
+	if bcc != nil {
+		(*bcc).Discard()
+	}
+}
+
 // createIn does the work of Create inside a transaction: it reads through
 // tx and writes through w, which is nil for a validate-only request.
-func (s *Service) createIn(tx storage.ReadTx, w storage.WriteTx, req CreateRequest, items []prepared, fingerprint storage.Hash) ([]Result, error) {
+func (s *Service) createIn(tx storage.ReadTx, w storage.WriteTx, req CreateRequest, st storage.Settings, now time.Time, items []prepared, fingerprint storage.Hash) ([]Result, error) {
 	bu := req.BusinessUnit
 	if req.RequestID != "" && w != nil {
 		prev, ok, err := tx.Request(bu, req.RequestID)
@@ -144,14 +198,10 @@ func (s *Service) createIn(tx storage.ReadTx, w storage.WriteTx, req CreateReque
 		}
 	}
 
-	st, err := settingsIn(tx, bu)
-	if err != nil {
-		return nil, err
-	}
-	now := s.clock.Now().UTC()
 	results := make([]Result, len(items))
 	batch := map[storage.Hash]bool{} // customers invited by this request
 	for i, it := range items {
+		var err error
 		results[i], err = s.createOne(tx, w, req, st, now, it, batch)
 		if err != nil {
 			return nil, err
@@ -177,7 +227,7 @@ func (s *Service) createOne(tx storage.ReadTx, w storage.WriteTx, req CreateRequ
 		return Result{Outcome: Invalid, Err: it.err}, nil
 	}
 
-	for _, scope := range []string{bu, "*"} {
+	for _, scope := range []string{bu, AllScope} {
 		_, suppressed, err := tx.Suppression(it.hash, scope)
 		if err != nil {
 			return Result{}, err
@@ -198,25 +248,25 @@ func (s *Service) createOne(tx storage.ReadTx, w storage.WriteTx, req CreateRequ
 	}
 	batch[it.hash] = true
 
-	inv := s.newInvitation(req, st, now, it)
 	if w == nil {
-		return Result{Outcome: Created, Invitation: inv}, nil
+		return Result{Outcome: Created, Invitation: it.inv}, nil
 	}
-	if err := w.InsertInvitation(&inv); err != nil {
+	if err := w.InsertInvitation(it.sealed); err != nil {
 		return Result{}, err
 	}
-	if err := w.PutCustomer(bu, it.hash, storage.Customer{LastInvited: now, Latest: inv.ID}); err != nil {
+	if err := w.PutCustomer(bu, it.hash, storage.Customer{LastInvited: it.inv.CreateTime(), Latest: it.inv.ID}); err != nil {
 		return Result{}, err
 	}
-	if m := req.bcc; m != nil {
-		m.Customer, m.Invitation = it.hash, inv.ID
-		if err := w.InsertBCCMessage(m); err != nil {
+	if req.sealedBCC != nil && *req.sealedBCC != nil {
+		if err := w.InsertBCCMessage(*req.sealedBCC); err != nil {
 			return Result{}, err
 		}
 	}
-	return Result{Outcome: Created, Invitation: inv}, nil
+	return Result{Outcome: Created, Invitation: it.inv}, nil
 }
 
+// newInvitation builds the invitation an item asks for. Items of one
+// request are created a nanosecond apart, so their IDs keep request order.
 func (s *Service) newInvitation(req CreateRequest, st storage.Settings, now time.Time, it prepared) storage.Invitation {
 	in := it.in
 	inv := storage.Invitation{

@@ -10,6 +10,7 @@ package invite
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/reviewdata/invitations/server/address"
@@ -91,6 +92,11 @@ type Service struct {
 	unsubKey   []byte
 	dedupeKey  []byte
 	requestKey []byte
+
+	mu sync.RWMutex // guards settings
+	// settings caches each business unit's settings as last read or
+	// written; only this service writes them.
+	settings map[string]storage.Settings
 }
 
 // New returns a Service.
@@ -105,6 +111,7 @@ func New(cfg Config) *Service {
 		unsubKey:   cfg.Store.DeriveKey("unsubscribe-token"),
 		dedupeKey:  cfg.Store.DeriveKey("bcc-dedupe"),
 		requestKey: cfg.Store.DeriveKey("request-fingerprint"),
+		settings:   map[string]storage.Settings{},
 	}
 	if s.onQueued == nil {
 		s.onQueued = func() {}

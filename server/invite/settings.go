@@ -46,15 +46,31 @@ type SettingsPatch struct {
 	ReplyTo         *string
 }
 
-// Settings returns the business unit's settings, or its defaults.
+// Settings returns the business unit's settings, or its defaults. Every
+// create reads them, so they are kept in memory after the first read.
 func (s *Service) Settings(ctx context.Context, bu string) (storage.Settings, error) {
-	var st storage.Settings
+	s.mu.RLock()
+	st, ok := s.settings[bu]
+	s.mu.RUnlock()
+	if ok {
+		return st, nil
+	}
+
 	err := s.store.View(ctx, func(tx storage.ReadTx) error {
 		var err error
 		st, err = settingsIn(tx, bu)
 		return err
 	})
-	return st, err
+	if err != nil {
+		return st, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.settings[bu]; ok {
+		return cur, nil // an update landed meanwhile
+	}
+	s.settings[bu] = st
+	return st, nil
 }
 
 func settingsIn(tx storage.ReadTx, bu string) (storage.Settings, error) {
@@ -72,6 +88,10 @@ func (s *Service) UpdateSettings(ctx context.Context, bu string, p SettingsPatch
 		return storage.Settings{}, err
 	}
 
+	// The cache is updated under the lock around the write, so no reader
+	// can put an older value back after it.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out storage.Settings
 	err := s.store.Update(ctx, func(tx storage.WriteTx) error {
 		st, err := settingsIn(tx, bu)
@@ -87,6 +107,9 @@ func (s *Service) UpdateSettings(ctx context.Context, bu string, p SettingsPatch
 		out = st
 		return tx.PutSettings(bu, st)
 	})
+	if err == nil {
+		s.settings[bu] = out
+	}
 	return out, err
 }
 
