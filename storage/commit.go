@@ -18,16 +18,26 @@ const maxBatch = 512
 type commitReq struct {
 	ctx  context.Context
 	fn   func(WriteTx) error
+	bulk bool
 	err  error
 	done chan struct{}
 }
 
 // Update implements Store.
 func (db *DB) Update(ctx context.Context, fn func(WriteTx) error) error {
+	return db.update(ctx, fn, false)
+}
+
+// Bulk implements Store.
+func (db *DB) Bulk(ctx context.Context, fn func(WriteTx) error) error {
+	return db.update(ctx, fn, true)
+}
+
+func (db *DB) update(ctx context.Context, fn func(WriteTx) error, bulk bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &commitReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	r := &commitReq{ctx: ctx, fn: fn, bulk: bulk, done: make(chan struct{})}
 	select {
 	case db.commits <- r:
 	case <-db.closing:
@@ -75,27 +85,48 @@ func (db *DB) ResetStats() {
 	db.stats.maxHold.Store(0)
 }
 
+// commitLoop commits what is queued: ordinary writes together, then one
+// bulk write alone. Ordinary writes that arrive while a bulk write runs go
+// before the next bulk write, so background work never keeps a request
+// waiting for more than one bulk transaction.
 func (db *DB) commitLoop() {
 	defer close(db.stopped)
+	var bulk []*commitReq
 	for {
 		var batch []*commitReq
-		select {
-		case r := <-db.commits:
-			batch = append(batch, r)
-		case <-db.closing:
-			db.drain()
-			return
+		add := func(r *commitReq) {
+			if r.bulk {
+				bulk = append(bulk, r)
+			} else {
+				batch = append(batch, r)
+			}
+		}
+		if len(bulk) == 0 {
+			select {
+			case r := <-db.commits:
+				add(r)
+			case <-db.closing:
+				db.drain()
+				return
+			}
 		}
 	fill:
 		for len(batch) < maxBatch {
 			select {
 			case r := <-db.commits:
-				batch = append(batch, r)
+				add(r)
 			default:
 				break fill
 			}
 		}
-		db.commitBatch(batch)
+		if len(batch) > 0 {
+			db.commitBatch(batch)
+			continue
+		}
+		if len(bulk) > 0 {
+			db.commitBatch(bulk[:1])
+			bulk = bulk[1:]
+		}
 	}
 }
 
@@ -161,6 +192,7 @@ func (r *commitReq) finish(err error) {
 // returns the index of the first fn that failed with its error, or -1 and
 // the outcome of the commit.
 func (db *DB) tryBatch(batch []*commitReq) (int, error) {
+	bulk := len(batch) == 1 && batch[0].bulk
 	tx, err := db.bolt.Begin(true)
 	if err != nil {
 		return -1, fmt.Errorf("storage: starting transaction: %w", err)
@@ -193,6 +225,10 @@ func (db *DB) tryBatch(batch []*commitReq) (int, error) {
 		tx.Rollback()
 		return -1, err
 	}
+	if err := w.writeCounts(); err != nil {
+		tx.Rollback()
+		return -1, err
+	}
 	if w.nextSlot != db.nextSlot {
 		if err := tx.Bucket(bucketMeta).Put(metaNextSlot, u64(w.nextSlot)); err != nil {
 			tx.Rollback()
@@ -216,13 +252,21 @@ func (db *DB) tryBatch(batch []*commitReq) (int, error) {
 	// The records are gone; now their keys go, before anyone hears "done".
 	// Slots that could not be zeroed stay listed for wiping and are tried
 	// again with the next commit and at the next Open.
+	//
+	// A bulk transaction leaves the zeros unsynced, for the next ordinary
+	// commit (or Close) to sync along with its own: bulk work reports done
+	// through an ordinary commit. Should the process die first, the slots
+	// are listed for wiping or free, and Open zeroes both.
 	toWipe := append(db.unwiped, w.freed...)
-	if len(toWipe) == 0 {
+	if len(toWipe) == 0 && (bulk || !db.zerosUnsynced) {
 		return -1, nil
 	}
 	err = db.slots.wipe(toWipe)
-	if err == nil {
+	if err == nil && bulk {
+		db.zerosUnsynced = true
+	} else if err == nil {
 		err = db.slots.sync()
+		db.zerosUnsynced = err != nil
 	}
 	if err != nil {
 		db.unwiped = toWipe

@@ -80,11 +80,14 @@ func (r *readTx) CustomerBusinessUnits(h Hash) ([]string, error) {
 }
 
 func (r *readTx) CustomerCount(bu string) (int64, error) {
-	v := r.tx.Bucket(bucketUnits).Get([]byte(bu))
-	if len(v) != 8 {
-		return 0, nil
+	var n int64
+	if v := r.tx.Bucket(bucketUnits).Get([]byte(bu)); len(v) == 8 {
+		n = int64(beU64(v))
 	}
-	return int64(beU64(v)), nil
+	if r.w != nil {
+		n += r.w.counts[bu]
+	}
+	return n, nil
 }
 
 func (r *readTx) EachCustomer(bu string, after *Hash, fn func(Hash, *Customer, []CustomerRef) bool) error {
@@ -168,13 +171,30 @@ func (w *writeTx) DeleteCustomer(bu string, h Hash) (Customer, bool, error) {
 	return c, true, wrap("deleting customer", w.bucket(bucketCustomers).Delete(customerKey(h, bu)))
 }
 
-// countCustomer adds d to bu's customer count, registering bu.
+// countCustomer adds d to bu's customer count. Counts are written once per
+// transaction, before it commits.
 func (w *writeTx) countCustomer(bu string, d int64) error {
-	n, err := w.CustomerCount(bu)
-	if err != nil {
-		return err
+	if w.counts == nil {
+		w.counts = map[string]int64{}
 	}
-	return wrap("counting customers", w.bucket(bucketUnits).Put([]byte(bu), u64(uint64(max(n+d, 0)))))
+	w.counts[bu] += d
+	return nil
+}
+
+// writeCounts stores the customer counts changed by the transaction,
+// registering new business units.
+func (w *writeTx) writeCounts() error {
+	units := w.bucket(bucketUnits)
+	for bu, d := range w.counts {
+		var n int64
+		if v := units.Get([]byte(bu)); len(v) == 8 {
+			n = int64(beU64(v))
+		}
+		if err := units.Put([]byte(bu), u64(uint64(max(n+d, 0)))); err != nil {
+			return wrap("counting customers", err)
+		}
+	}
+	return nil
 }
 
 func (w *writeTx) DeleteCustomerRef(bu string, h Hash, ref CustomerRef) error {

@@ -202,9 +202,10 @@ func (w *writeTx) DeleteInvitation(bu string, id ID) (Removed, error) {
 	if err == nil && (f.State == StateQueued || f.State == StateSending) {
 		err = w.bucket(bucketQueue).Delete(queueKey(unixNano(f.ScheduledTime), id))
 	}
-	if links := w.bucket(bucketLinks); err == nil && links.Get(id[:]) != nil {
+	if err == nil {
+		// Every invitation has its link record.
 		rm.Link = true
-		err = links.Delete(id[:])
+		err = w.bucket(bucketLinks).Delete(id[:])
 	}
 	if err != nil {
 		return Removed{}, wrap("deleting invitation", err)

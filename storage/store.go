@@ -31,6 +31,12 @@ type Store interface {
 	// says "committed" means the writes were kept but some keys could not
 	// be erased yet; they are retried with later commits and at Open.
 	Update(ctx context.Context, fn func(WriteTx) error) error
+	// Bulk is Update for a large piece of background work. It never shares
+	// a transaction with other writes, and writes queued while it waits go
+	// first. The keys it erases are zeroed in the key file when it returns
+	// and synced with the next Update, so work done in Bulk should report
+	// done through an Update.
+	Bulk(ctx context.Context, fn func(WriteTx) error) error
 	// SealInvitations encrypts invitations before the transaction that
 	// inserts them, so that the write path stays short. Each needs its
 	// final ID, business unit and index fields.
@@ -63,6 +69,8 @@ type DB struct {
 	// Owned by the committer goroutine:
 	nextSlot uint64   // first never-used key slot
 	wiped    []uint64 // slots zeroed on disk but still listed in bucketSlotWipe
+	// zerosUnsynced is set while a bulk commit's zeros await a sync.
+	zerosUnsynced bool
 	unwiped  []uint64 // slots released by a commit whose zeroing failed
 }
 
@@ -93,9 +101,14 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("storage: creating data directory: %w", err)
 	}
 
+	// The free page list is not written with every commit: after large
+	// erasures it holds many pages, and writing it whole each time would
+	// make every commit slower. bbolt rebuilds it at open by walking the
+	// pages in use; data durability does not depend on it.
 	bdb, err := bolt.Open(filepath.Join(dir, DatabaseFile), 0o600, &bolt.Options{
 		Timeout:         opts.LockTimeout,
 		FreelistType:    bolt.FreelistMapType,
+		NoFreelistSync:  true,
 		InitialMmapSize: opts.InitialMmapSize,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
@@ -264,6 +277,9 @@ func (db *DB) Close() error {
 	db.syncs.Wait()
 
 	err := db.keys.close()
+	if err == nil && db.zerosUnsynced {
+		err = db.slots.sync()
+	}
 	if err == nil {
 		err = db.bolt.Update(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMeta).Delete(metaOpen)

@@ -26,6 +26,22 @@ func walkPays(records, customers int64) bool {
 	return records*walkShare >= customers
 }
 
+// chunkTime bounds the work of one chunk, so that a transaction holds the
+// write path for about this long plus its commit, whatever the records
+// cost on this machine.
+const chunkTime = 10 * time.Millisecond
+
+// pace tells a chunk when its time is up.
+type pace struct{ until time.Time }
+
+func newPace() pace { return pace{until: time.Now().Add(chunkTime)} }
+
+// over reports, every 32 records, whether the chunk's time is up.
+func (p pace) over(i int) bool { return i%32 == 31 && p.up() }
+
+// up reports whether the chunk's time is up.
+func (p pace) up() bool { return time.Now().After(p.until) }
+
 // removal accumulates what one transaction removed.
 type removal struct {
 	counts storage.Counts
@@ -170,9 +186,10 @@ func (r *removal) customer(tx storage.WriteTx, bu string, h storage.Hash, p prot
 // raw e-mails, by creation time) and gone, and the last-invited records
 // goneI says are in scope whose invitation is gone. Records made while an
 // erasure ran can be in scope and still there: they and their index
-// entries stay. It returns the new cursor and whether the walk reached the
-// end.
-func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budget int, goneI, goneM func(time.Time) bool, p protection) (*storage.Hash, bool, error) {
+// entries stay. sure says which creation times are certainly gone when in
+// scope, so their existence need not be checked. It returns the new cursor
+// and whether the walk reached the end.
+func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budget int, goneI, goneM, sure func(time.Time) bool, p protection) (*storage.Hash, bool, error) {
 	type visit struct {
 		h    storage.Hash
 		rec  *storage.Customer
@@ -187,13 +204,18 @@ func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budge
 		return after, false, err
 	}
 
-	for _, v := range seen {
+	pc := newPace()
+	for i, v := range seen {
+		if pc.over(i) {
+			last := seen[i-1].h
+			return &last, false, nil
+		}
 		for _, ref := range v.refs {
 			gone := goneI
 			if ref.Kind == storage.RefBCC {
 				gone = goneM
 			}
-			if !gone(ref.ID.Time()) || tx.Has(bu, ref) {
+			if t := ref.ID.Time(); !gone(t) || !sure(t) && tx.Has(bu, ref) {
 				continue
 			}
 			if err := tx.DeleteCustomerRef(bu, v.h, ref); err != nil {
@@ -203,7 +225,8 @@ func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budge
 		if v.rec == nil || !goneI(v.rec.LastInvited) {
 			continue
 		}
-		if latest := (storage.CustomerRef{Kind: storage.RefInvitation, ID: v.rec.Latest}); !tx.Has(bu, latest) {
+		latest := storage.CustomerRef{Kind: storage.RefInvitation, ID: v.rec.Latest}
+		if sure(latest.ID.Time()) || !tx.Has(bu, latest) {
 			if err := r.customerRecord(tx, bu, v.h, p); err != nil {
 				return after, false, err
 			}
@@ -251,7 +274,8 @@ func (s *Service) customersChunk(tx storage.WriteTx, e *storage.Erasure) ([]stor
 	p := protectionFor(st, s.cfg.Clock.Now())
 
 	var r removal
-	for e.NextCustomer < len(e.Customers) && r.counts.Records() < int64(s.cfg.ChunkSize) {
+	pc := newPace()
+	for e.NextCustomer < len(e.Customers) && r.counts.Records() < int64(s.cfg.ChunkSize) && !pc.up() {
 		if err := r.customer(tx, e.BusinessUnit, e.Customers[e.NextCustomer], p); err != nil {
 			return nil, false, err
 		}
@@ -271,8 +295,9 @@ func (s *Service) consumerChunk(tx storage.WriteTx, e *storage.Erasure) ([]stora
 	}
 
 	var r removal
+	pc := newPace()
 	for _, bu := range bus {
-		if r.counts.Records() >= int64(s.cfg.ChunkSize) {
+		if r.counts.Records() >= int64(s.cfg.ChunkSize) || pc.up() {
 			r.apply(e)
 			return r.files, false, nil
 		}
@@ -307,7 +332,10 @@ func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.I
 		if e.CursorSet {
 			after = &e.CustomerCursor
 		}
-		next, done, err := r.walk(tx, bu, after, budget, before, before, sc.p)
+		// The first phase removed everything in scope that existed when the
+		// job started; a minute's margin covers a clock set back meanwhile.
+		sure := func(t time.Time) bool { return t.Before(e.StartTime.Add(-time.Minute)) }
+		next, done, err := r.walk(tx, bu, after, budget, before, before, sure, sc.p)
 		if next != nil {
 			e.CustomerCursor, e.CursorSet = *next, true
 		}
@@ -320,7 +348,11 @@ func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.I
 	if err != nil {
 		return nil, false, err
 	}
-	for _, id := range invs {
+	pc := newPace()
+	for i, id := range invs {
+		if pc.over(i) {
+			return r.files, false, nil
+		}
 		if err := r.invitation(tx, bu, id, sc); err != nil {
 			return nil, false, err
 		}
@@ -335,7 +367,10 @@ func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.I
 	if err != nil {
 		return nil, false, err
 	}
-	for _, id := range mails {
+	for i, id := range mails {
+		if pc.over(len(invs) + i) {
+			return r.files, false, nil
+		}
 		if err := r.bcc(tx, bu, id, sc); err != nil {
 			return nil, false, err
 		}

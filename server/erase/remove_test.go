@@ -90,7 +90,8 @@ func TestWalkKeepsLiveRecords(t *testing.T) {
 		var cursor *storage.Hash
 		for done := false; !done; {
 			var err error
-			cursor, done, err = r.walk(tx, "a", cursor, 1, before, before, protection{})
+			never := func(time.Time) bool { return false }
+			cursor, done, err = r.walk(tx, "a", cursor, 1, before, before, never, protection{})
 			if err != nil {
 				return err
 			}

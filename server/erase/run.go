@@ -94,7 +94,7 @@ func (s *Service) begin(ctx context.Context, j *job) error {
 	if err != nil {
 		return err
 	}
-	return s.commit(ctx, j, func(tx storage.WriteTx, e *storage.Erasure) error {
+	return s.commit(ctx, j, true, func(tx storage.WriteTx, e *storage.Erasure) error {
 		e.State = storage.ErasureRunning
 		e.StartTime = s.cfg.Clock.Now().UTC()
 		e.RecordsTotal = total
@@ -114,7 +114,7 @@ func (s *Service) begin(ctx context.Context, j *job) error {
 func (s *Service) chunk(ctx context.Context, j *job) (bool, error) {
 	var done bool
 	var erased []storage.ID
-	err := s.commit(ctx, j, func(tx storage.WriteTx, e *storage.Erasure) error {
+	err := s.commit(ctx, j, true, func(tx storage.WriteTx, e *storage.Erasure) error {
 		var err error
 		erased, done, err = s.kindChunk(tx, e)
 		return err
@@ -157,10 +157,16 @@ func (s *Service) firstChunk(tx storage.WriteTx, e *storage.Erasure, now time.Ti
 
 // commit runs fn on a copy of the job inside a transaction that also
 // records outbox removals done since the last commit, then stores the job.
-// The copy keeps fn safe to run more than once.
-func (s *Service) commit(ctx context.Context, j *job, fn func(storage.WriteTx, *storage.Erasure) error) error {
+// The copy keeps fn safe to run more than once. Chunks commit in bulk; the
+// last commit is an ordinary one, so that every key erased is synced
+// before the job reports done.
+func (s *Service) commit(ctx context.Context, j *job, bulk bool, fn func(storage.WriteTx, *storage.Erasure) error) error {
+	update := s.cfg.Store.Update
+	if bulk {
+		update = s.cfg.Store.Bulk
+	}
 	var next storage.Erasure
-	err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+	err := update(ctx, func(tx storage.WriteTx) error {
 		next = j.Erasure
 		next.Counts.OutboxMessages += j.files
 		if err := tx.ClearScrubs(j.scrubbed); err != nil {
@@ -218,7 +224,7 @@ func (s *Service) finishScrubs(ctx context.Context) error {
 // finish marks the job done, forgets the customer hashes it held, and
 // leaves its receipt and event in the same transaction.
 func (s *Service) finish(ctx context.Context, j *job) error {
-	err := s.commit(ctx, j, func(tx storage.WriteTx, e *storage.Erasure) error {
+	err := s.commit(ctx, j, false, func(tx storage.WriteTx, e *storage.Erasure) error {
 		return s.seal(tx, e, s.cfg.Clock.Now().UTC())
 	})
 	if err != nil {

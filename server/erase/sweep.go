@@ -77,11 +77,16 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 		for {
 			var r removal
 			var n int
-			err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+			err := s.cfg.Store.Bulk(ctx, func(tx storage.WriteTx) error {
 				r = removal{}
 				refs, err := expiredRefs(tx, kind, gone, s.cfg.ChunkSize)
 				n = len(refs)
-				for _, rf := range refs {
+				pc := newPace()
+				for i, rf := range refs {
+					if pc.over(i) {
+						n = s.cfg.ChunkSize // more to do: come back
+						break
+					}
 					if err == nil {
 						err = remove(tx, &r, rf.bu, rf.id)
 					}
@@ -252,9 +257,12 @@ func (s *Service) walkCleanups(ctx context.Context) (storage.Counts, error) {
 		for done := false; !done; {
 			var r removal
 			start := cursor
-			err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+			err := s.cfg.Store.Bulk(ctx, func(tx storage.WriteTx) error {
 				r = removal{}
-				next, end, err := r.walk(tx, bu, start, s.cfg.ChunkSize, goneI, goneM, protection{})
+				// A record made after the sweep began has not expired by its
+				// time: whatever is in scope is gone.
+				always := func(time.Time) bool { return true }
+				next, end, err := r.walk(tx, bu, start, s.cfg.ChunkSize, goneI, goneM, always, protection{})
 				if err != nil {
 					return err
 				}
