@@ -71,7 +71,7 @@ type DB struct {
 	wiped    []uint64 // slots zeroed on disk but still listed in bucketSlotWipe
 	// zerosUnsynced is set while a bulk commit's zeros await a sync.
 	zerosUnsynced bool
-	unwiped  []uint64 // slots released by a commit whose zeroing failed
+	unwiped       []uint64 // slots released by a commit whose zeroing failed
 }
 
 // Options tune Open. The zero value is ready to use.

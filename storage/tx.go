@@ -217,7 +217,7 @@ type readTx struct {
 
 type writeTx struct {
 	readTx
-	nextSlot uint64    // first key slot past every committed record's
+	nextSlot uint64           // first key slot past every committed record's
 	sealed   []*Sealed        // records inserted by this transaction
 	freed    []uint64         // key slots of records it deleted
 	counts   map[string]int64 // changes of customer counts by business unit
