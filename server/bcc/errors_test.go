@@ -24,7 +24,7 @@ func TestParseErrorsHidePersonalData(t *testing.T) {
 		{name: "name without address", raw: crlf("To: Anna Berg\nSubject: Your order #SO-1001\n\nHej\n"), wantErr: ErrNoRecipient},
 		{name: "malformed line after To", raw: crlf("To: anna.berg@example.com\nanna.berg@example.com SO-1001\n\n"), wantErr: ErrMalformed},
 		{name: "malformed initial line", raw: " anna.berg@example.com SO-1001\r\n\r\n", wantErr: ErrMalformed},
-		{name: "snippet wrong type in unknown case", raw: crlf(snippetHead + `<script type="application/json+trustpilot">{"REFERENCEID":5512001}</script>`), wantErr: ErrBadSnippet},
+		{name: "snippet wrong type in unknown case", raw: crlf(snippetHead + `<script type="application/json+trustpilot">{"RECIPIENTNAME":5512001}</script>`), wantErr: ErrBadSnippet},
 		{name: "snippet nested wrong type", raw: crlf(snippetHead + `<script type="application/json+trustpilot">{"tags":["vinter",5512001]}</script>`), wantErr: ErrBadSnippet},
 		{name: "snippet truncated", raw: crlf(snippetHead + `<script type="application/json+trustpilot">{"recipientName":"Anna Berg`), wantErr: ErrBadSnippet},
 	}

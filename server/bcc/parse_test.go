@@ -310,7 +310,6 @@ var parseTests = []struct {
 	{name: "header line without colon", raw: crlf("To: anna.berg@example.com\nAnna Berg SO-1001\n\nHej\n"), wantErr: ErrMalformed},
 	{name: "too large", raw: crlf(msgPlain) + strings.Repeat("x", MaxMessageBytes), wantErr: ErrTooLarge},
 	{name: "snippet not JSON", raw: crlf(msgSnippetSyntax), wantErr: ErrBadSnippet},
-	{name: "snippet number reference", raw: crlf(msgSnippetNumber), wantErr: ErrBadSnippet},
 	{name: "snippet tags not array", raw: crlf(msgSnippetTagsType), wantErr: ErrBadSnippet},
 	{name: "snippet bad recipientEmail", raw: crlf(msgSnippetBadEmail), wantErr: ErrBadSnippet},
 	{name: "snippet bad replyTo", raw: crlf(msgSnippetBadReplyTo), wantErr: ErrBadSnippet},
@@ -414,4 +413,20 @@ func TestParseSnippetFormatString(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSnippetNumericReference checks that an order number written as a JSON
+// number, as many shops do, is taken with its digits as written.
+func TestSnippetNumericReference(t *testing.T) {
+	m, err := Parse([]byte(crlf(msgSnippetNumber)))
+	if err != nil || m.ReferenceID != "5512001" {
+		t.Errorf("Parse(numeric referenceId) = %q, %v, want \"5512001\", nil", refOf(m), err)
+	}
+}
+
+func refOf(m *Message) string {
+	if m == nil {
+		return ""
+	}
+	return m.ReferenceID
 }

@@ -23,16 +23,35 @@ const sendTimeLocal = "2006-01-02T15:04:05.999999999"
 
 // snippetFields is the JSON shape of both snippet formats.
 type snippetFields struct {
-	RecipientEmail    string   `json:"recipientEmail"`
-	RecipientName     string   `json:"recipientName"`
-	ReferenceID       string   `json:"referenceId"`
-	TemplateID        string   `json:"templateId"`
-	Locale            string   `json:"locale"`
-	SenderName        string   `json:"senderName"`
-	SenderEmail       string   `json:"senderEmail"`
-	ReplyTo           string   `json:"replyTo"`
-	PreferredSendTime string   `json:"preferredSendTime"`
-	Tags              []string `json:"tags"`
+	RecipientEmail    string    `json:"recipientEmail"`
+	RecipientName     string    `json:"recipientName"`
+	ReferenceID       reference `json:"referenceId"`
+	TemplateID        string    `json:"templateId"`
+	Locale            string    `json:"locale"`
+	SenderName        string    `json:"senderName"`
+	SenderEmail       string    `json:"senderEmail"`
+	ReplyTo           string    `json:"replyTo"`
+	PreferredSendTime string    `json:"preferredSendTime"`
+	Tags              []string  `json:"tags"`
+}
+
+// reference is an order reference, which shops write as a JSON string or
+// as a number; a number keeps its digits as written.
+type reference string
+
+// UnmarshalJSON takes a string or a number.
+func (r *reference) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*r = reference(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return &json.UnmarshalTypeError{Value: "non-string", Field: "referenceId"}
+	}
+	*r = reference(n.String())
+	return nil
 }
 
 // fieldNames are the snippet's JSON field names, the only ones an error may
@@ -139,7 +158,7 @@ func applySnippet(m *Message, sn snippet) error {
 		m.RecipientEmail = email
 	}
 	override(&m.RecipientName, sf.RecipientName)
-	override(&m.ReferenceID, sf.ReferenceID)
+	override(&m.ReferenceID, string(sf.ReferenceID))
 	override(&m.TemplateID, sf.TemplateID)
 	override(&m.Locale, sf.Locale)
 	override(&m.SenderName, sf.SenderName)
