@@ -77,6 +77,22 @@ func allow(ctx context.Context, roles ...auth.Role) (auth.Identity, error) {
 	return id, status.Errorf(codes.PermissionDenied, "the caller's role %q may not make this call", id.Role)
 }
 
+// allowParentOrAll parses a parent of businessUnits/{bu}, which a business
+// may use for its own units, or businessUnits/-, which only platform
+// admins may use.
+func allowParentOrAll(ctx context.Context, parent string) (string, error) {
+	bu, err := parseParent("parent", parent, true)
+	if err != nil {
+		return "", err
+	}
+	if bu == AllUnits {
+		_, err = allow(ctx)
+	} else {
+		_, err = allowUnit(ctx, "parent", bu, auth.RoleBusiness)
+	}
+	return bu, err
+}
+
 // allowUnit checks the role and that the caller may act for bu. field is
 // where bu came from, for the message.
 func allowUnit(ctx context.Context, field, bu string, roles ...auth.Role) (auth.Identity, error) {

@@ -123,15 +123,7 @@ func (s *erasureServer) GetErasure(ctx context.Context, req *pb.GetErasureReques
 
 // ListErasures implements ErasureService.
 func (s *erasureServer) ListErasures(ctx context.Context, req *pb.ListErasuresRequest) (*pb.ListErasuresResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), true)
-	if err != nil {
-		return nil, err
-	}
-	if bu == AllUnits {
-		_, err = allow(ctx)
-	} else {
-		_, err = allowUnit(ctx, "parent", bu, auth.RoleBusiness)
-	}
+	bu, err := allowParentOrAll(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -158,15 +150,7 @@ func (s *erasureServer) ListErasures(ctx context.Context, req *pb.ListErasuresRe
 
 // ListErasureReceipts implements ErasureService.
 func (s *erasureServer) ListErasureReceipts(ctx context.Context, req *pb.ListErasureReceiptsRequest) (*pb.ListErasureReceiptsResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), true)
-	if err != nil {
-		return nil, err
-	}
-	if bu == AllUnits {
-		_, err = allow(ctx)
-	} else {
-		_, err = allowUnit(ctx, "parent", bu, auth.RoleBusiness)
-	}
+	bu, err := allowParentOrAll(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}

@@ -127,10 +127,7 @@ func isTerminal(w io.Writer) bool {
 func runErasureList(c *cli, args []string) error {
 	f := newFlags("erasure list", "", "List erasures, newest first.")
 	unit := f.unitFlag(true)
-	var size int32Flag
-	f.Var(&size, "page-size", "`number` of erasures per page (server default 50)")
-	token := f.String("page-token", "", "continue from this page `token`")
-	all := f.Bool("all", false, "follow page tokens to the end of the list")
+	size, token, all := f.pageFlags("erasures")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -140,7 +137,7 @@ func runErasureList(c *cli, args []string) error {
 
 	var rows [][]string
 	next, err := c.pages(*all, *token, func(ctx context.Context, token string) (string, error) {
-		resp, err := c.er.ListErasures(ctx, &pb.ListErasuresRequest{Parent: parent(*unit), PageSize: int32(size), PageToken: token})
+		resp, err := c.er.ListErasures(ctx, &pb.ListErasuresRequest{Parent: parent(*unit), PageSize: int32(*size), PageToken: token})
 		if err != nil {
 			return "", err
 		}

@@ -112,6 +112,15 @@ func (f *cmdFlags) require(names ...string) error {
 
 // unitFlag defines -unit. Its value is a business unit id, or "-" for
 // every unit where the command allows it.
+// pageFlags defines -page-size, -page-token and -all for a list of noun.
+func (f *cmdFlags) pageFlags(noun string) (*int32Flag, *string, *bool) {
+	size := new(int32Flag)
+	f.Var(size, "page-size", "`number` of "+noun+" per page (server default 50)")
+	token := f.String("page-token", "", "continue from this page `token`")
+	all := f.Bool("all", false, "follow page tokens to the end of the list")
+	return size, token, all
+}
+
 func (f *cmdFlags) unitFlag(wildcard bool) *string {
 	usage := "business unit `id`"
 	if wildcard {

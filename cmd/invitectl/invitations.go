@@ -71,10 +71,7 @@ func runList(c *cli, args []string) error {
 	var from, to timeFlag
 	f.Var(&from, "from", "only invitations created at or after this `time`, RFC 3339")
 	f.Var(&to, "to", "only invitations created before this `time`, RFC 3339")
-	var size int32Flag
-	f.Var(&size, "page-size", "`number` of invitations per page (server default 50)")
-	token := f.String("page-token", "", "continue from this page `token`")
-	all := f.Bool("all", false, "follow page tokens to the end of the list")
+	size, token, all := f.pageFlags("invitations")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -83,7 +80,7 @@ func runList(c *cli, args []string) error {
 	}
 	req.Parent = parent(*unit)
 	req.CreateTimeStart, req.CreateTimeEnd = from.ts, to.ts
-	req.PageSize = int32(size)
+	req.PageSize = int32(*size)
 
 	var rows [][]string
 	next, err := c.pages(*all, *token, func(ctx context.Context, token string) (string, error) {

@@ -25,10 +25,7 @@ func runReceipts(c *cli, args []string) error {
 		req.Kind = pb.ErasureKind(k)
 		return err
 	})
-	var size int32Flag
-	f.Var(&size, "page-size", "`number` of receipts per page (server default 50)")
-	token := f.String("page-token", "", "continue from this page `token`")
-	all := f.Bool("all", false, "follow page tokens to the end of the list")
+	size, token, all := f.pageFlags("receipts")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -36,7 +33,7 @@ func runReceipts(c *cli, args []string) error {
 		return err
 	}
 	req.Parent = parent(*unit)
-	req.PageSize = int32(size)
+	req.PageSize = int32(*size)
 
 	var rows [][]string
 	next, err := c.pages(*all, *token, func(ctx context.Context, token string) (string, error) {
