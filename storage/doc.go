@@ -11,10 +11,23 @@
 //
 // Every lookup and every erasure walks an index whose size is what it
 // touches, never the whole file: invitations by business unit in creation
-// order (their IDs begin with the creation time), by customer (a keyed hash
-// of the normalized address, never the address), by send time (the send
-// queue), by link token, and by creation time across business units (the
-// expiry index the retention sweeper walks).
+// order (their IDs begin with the creation time), by business unit and
+// customer (a keyed hash of the normalized address, never the address), by
+// send time (the send queue), and by link token, whose records, keyed by
+// invitation ID alone, also order every invitation by creation time for the
+// retention sweeper. Deleting a record leaves its customer reference to be
+// removed by the caller (DeleteCustomerRef), so that an erasure covering
+// much of a business unit can remove references in one ordered walk over
+// the unit's customers (EachCustomer) instead of one random visit each.
+//
+// # The write path
+//
+// One goroutine commits every write; the writes queued while it commits
+// share the next transaction and its fsync. Records are encrypted before
+// their transaction (SealInvitations, SealBCC); the key file is synced
+// while the transaction's functions run. Bulk writes never share a
+// transaction and let ordinary writes go first. The free page list is
+// rebuilt at Open rather than written with every commit.
 //
 // # Erased means unreadable
 //
