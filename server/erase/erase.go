@@ -37,11 +37,12 @@ var (
 // MaxCustomers is the most addresses one EraseCustomers call takes.
 const MaxCustomers = 1000
 
-// Files removes the outbox files of erased invitations; see
-// send.Sender.RemoveFiles.
+// Files is the sender's side of an erasure; see send.Sender.
 type Files interface {
-	RemoveFiles(ctx context.Context, ids []storage.ID) (int, error)
-	// CountFiles says how many of ids have a file, for previews.
+	// Forget waits until no delivery of ids is under way and removes their
+	// outbox files.
+	Forget(ctx context.Context, ids []storage.ID) error
+	// CountFiles says how many of ids have an outbox file.
 	CountFiles(ids []storage.ID) int
 }
 

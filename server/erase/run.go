@@ -49,12 +49,11 @@ func (s *Service) start(bu string, id storage.ID, files []storage.ID) {
 	}()
 }
 
-// job is a running erasure: the stored record plus outbox files whose
-// removal is not yet recorded.
+// job is a running erasure: the stored record plus invitations whose
+// outbox files are removed but still listed in the store.
 type job struct {
 	storage.Erasure
-	scrubbed []storage.ID // removed from the outbox, still listed in the store
-	files    int64        // how many of those existed
+	scrubbed []storage.ID
 }
 
 // runJob runs one erasure to the end, chunk by chunk. Each chunk commits
@@ -117,6 +116,7 @@ func (s *Service) chunk(ctx context.Context, j *job) (bool, error) {
 	err := s.commit(ctx, j, true, func(tx storage.WriteTx, e *storage.Erasure) error {
 		var err error
 		erased, done, err = s.kindChunk(tx, e)
+		e.Counts.OutboxMessages += int64(s.cfg.Files.CountFiles(erased))
 		return err
 	})
 	if err != nil {
@@ -149,8 +149,14 @@ func (s *Service) firstChunk(tx storage.WriteTx, e *storage.Erasure, now time.Ti
 	e.State, e.StartTime, e.RecordsTotal = storage.ErasureRunning, now, total
 
 	files, done, err := s.kindChunk(tx, e)
-	if err != nil || !done || len(files) > 0 {
-		return files, err
+	if err != nil {
+		return nil, err
+	}
+	// Files are counted while their invitations go, so that a crash or a
+	// sender removing a file itself cannot change the count.
+	e.Counts.OutboxMessages += int64(s.cfg.Files.CountFiles(files))
+	if !done || len(files) > 0 {
+		return files, nil
 	}
 	return nil, s.seal(tx, e, now)
 }
@@ -168,7 +174,6 @@ func (s *Service) commit(ctx context.Context, j *job, bulk bool, fn func(storage
 	var next storage.Erasure
 	err := update(ctx, func(tx storage.WriteTx) error {
 		next = j.Erasure
-		next.Counts.OutboxMessages += j.files
 		if err := tx.ClearScrubs(j.scrubbed); err != nil {
 			return err
 		}
@@ -180,7 +185,7 @@ func (s *Service) commit(ctx context.Context, j *job, bulk bool, fn func(storage
 	if err != nil {
 		return err
 	}
-	j.Erasure, j.scrubbed, j.files = next, nil, 0
+	j.Erasure, j.scrubbed = next, nil
 	return nil
 }
 
@@ -191,11 +196,10 @@ func (s *Service) removeFiles(ctx context.Context, j *job, ids []storage.ID) err
 	if len(ids) == 0 {
 		return nil
 	}
-	n, err := s.cfg.Files.RemoveFiles(ctx, ids)
-	if err != nil {
+	if err := s.cfg.Files.Forget(ctx, ids); err != nil {
 		return err
 	}
-	j.scrubbed, j.files = ids, int64(n)
+	j.scrubbed = ids
 	return nil
 }
 
@@ -212,7 +216,7 @@ func (s *Service) finishScrubs(ctx context.Context) error {
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		if _, err := s.cfg.Files.RemoveFiles(ctx, ids); err != nil {
+		if err := s.cfg.Files.Forget(ctx, ids); err != nil {
 			return err
 		}
 		if err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error { return tx.ClearScrubs(ids) }); err != nil {

@@ -91,6 +91,7 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 						err = remove(tx, &r, rf.bu, rf.id)
 					}
 				}
+				r.counts.OutboxMessages = int64(s.cfg.Files.CountFiles(r.files))
 				return err
 			})
 			if err != nil {
@@ -157,9 +158,7 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 		err = s.prune(ctx, expiredAt(ret.Receipts, now), expiredAt(ret.Events, now))
 	}
 	if err == nil && len(files) > 0 {
-		var n int
-		n, err = s.cfg.Files.RemoveFiles(ctx, files)
-		total.OutboxMessages += int64(n)
+		err = s.cfg.Files.Forget(ctx, files)
 		if err == nil {
 			err = s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error { return tx.ClearScrubs(files) })
 		}

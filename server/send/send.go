@@ -178,6 +178,18 @@ func (s *Sender) deliver(ctx context.Context, inv storage.Invitation) {
 	defer s.release(inv.ID)
 	log := s.cfg.Logger.With("business_unit", inv.BusinessUnit, "invitation", inv.ID.String(), "attempt", inv.Attempts)
 
+	// The invitation may have been erased since it was claimed; an erasure
+	// waits for this delivery, so a check here keeps erased invitations
+	// from being sent.
+	var exists bool
+	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+		exists = tx.Has(inv.BusinessUnit, storage.CustomerRef{Kind: storage.RefInvitation, ID: inv.ID})
+		return nil
+	})
+	if err == nil && !exists {
+		return
+	}
+
 	msg, err := s.render(&inv)
 	if err == nil {
 		err = s.cfg.Mailer.Send(ctx, msg)
@@ -293,14 +305,10 @@ func (s *Sender) release(id storage.ID) {
 	}
 }
 
-// RemoveFiles deletes the outbox files of erased invitations, first
-// waiting for any delivery of them that is under way. It returns how many
-// files it removed. Without an outbox it does nothing.
-func (s *Sender) RemoveFiles(ctx context.Context, ids []storage.ID) (int, error) {
-	if s.cfg.Outbox == nil {
-		return 0, nil
-	}
-	n := 0
+// Forget is called once invitations are erased: it waits until no delivery
+// of them is under way (a delivery that starts after the erasure finds the
+// invitation gone and sends nothing) and removes their outbox files.
+func (s *Sender) Forget(ctx context.Context, ids []storage.ID) error {
 	for _, id := range ids {
 		s.mu.Lock()
 		ch := s.inflight[id]
@@ -309,18 +317,16 @@ func (s *Sender) RemoveFiles(ctx context.Context, ids []storage.ID) (int, error)
 			select {
 			case <-ch:
 			case <-ctx.Done():
-				return n, ctx.Err()
+				return ctx.Err()
 			}
 		}
-		removed, err := s.removeFileErr(id)
-		if err != nil {
-			return n, err
-		}
-		if removed {
-			n++
+		if s.cfg.Outbox != nil {
+			if err := s.cfg.Outbox.Remove(id.String()); err != nil {
+				return err
+			}
 		}
 	}
-	return n, nil
+	return nil
 }
 
 // CountFiles says how many of ids have a file in the outbox.
@@ -341,18 +347,9 @@ func (s *Sender) removeFile(id storage.ID) {
 	if s.cfg.Outbox == nil {
 		return
 	}
-	if _, err := s.removeFileErr(id); err != nil {
+	if err := s.cfg.Outbox.Remove(id.String()); err != nil {
 		s.cfg.Logger.Error("removing outbox file of erased invitation failed", "invitation", id.String(), "err", err)
 	}
-}
-
-func (s *Sender) removeFileErr(id storage.ID) (bool, error) {
-	path := s.cfg.Outbox.Path(id.String())
-	existed := fileExists(path)
-	if err := s.cfg.Outbox.Remove(id.String()); err != nil {
-		return false, err
-	}
-	return existed, nil
 }
 
 func fileExists(path string) bool {
