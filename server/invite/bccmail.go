@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/reviewdata/invitations/server/bcc"
@@ -125,7 +126,7 @@ func bccInput(msg *bcc.Message) Input {
 func clip(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+		if unicode.IsControl(r) || r == utf8.RuneError {
 			continue
 		}
 		if len(out) == maxTextLen {

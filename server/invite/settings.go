@@ -3,7 +3,9 @@ package invite
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/reviewdata/invitations/server/address"
@@ -199,10 +201,10 @@ func checkText(v string) string {
 	case utf8.RuneCountInString(v) > maxTextLen:
 		return "must be at most 200 characters"
 	}
-	for _, r := range v {
-		if r < 0x20 || r == 0x7f {
-			return "must not contain control characters"
-		}
+	// The whole Unicode control range, C1 included: mail headers refuse
+	// all of it, and an invitation that cannot be mailed must not be made.
+	if strings.ContainsFunc(v, unicode.IsControl) {
+		return "must not contain control characters"
 	}
 	return ""
 }
