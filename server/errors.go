@@ -31,6 +31,7 @@ var statusRules = []statusRule{
 	{invite.ErrCancelled, codes.FailedPrecondition, "token: the invitation was cancelled"},
 	{invite.ErrReviewRecorded, codes.FailedPrecondition, "token: another review was already recorded for this link"},
 	{invite.ErrRequestReused, codes.AlreadyExists, "request_id: already used for a different request"},
+	{invite.ErrErased, codes.NotFound, "request_id: the invitation this request created has since been erased"},
 	{erase.ErrRequestReused, codes.AlreadyExists, "request_id: already used for a different request"},
 	{invite.ErrEtagMismatch, codes.Aborted, "settings.etag: the settings changed since they were read"},
 	{erase.ErrEventsExpired, codes.OutOfRange, "after_sequence: events after this sequence have expired"},

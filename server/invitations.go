@@ -147,14 +147,14 @@ func (s *invitationServer) outcome(r invite.Result, validateOnly bool) *pb.Invit
 	case invite.Unsubscribed:
 		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_UNSUBSCRIBED, Field: "recipient_email",
 			Message: "the customer unsubscribed from this business unit's invitations"}
+	case invite.Erased:
+		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_ERASED,
+			Message: "the invitation this request created has since been erased"}
 	}
 	o := &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_INVALID, Message: "invalid"}
 	var fe *invite.FieldError
 	if errors.As(r.Err, &fe) {
 		o.Field, o.Message = fe.Field, fe.Reason
-	}
-	if errors.Is(r.Err, invite.ErrNotFound) {
-		o.Message = "the invitation this request created has since been erased"
 	}
 	return o
 }

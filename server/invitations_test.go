@@ -199,6 +199,23 @@ func TestIdempotentCreate(t *testing.T) {
 	if _, err := e.inv.CreateInvitation(e.as("portal-b"), req); err != nil {
 		t.Errorf("same request id in unit b = %v", err)
 	}
+
+	// After an erasure a repeat says so rather than inventing an answer.
+	if _, err := e.er.EraseCustomers(e.as("portal-a"), &pb.EraseCustomersRequest{Parent: "businessUnits/a", EmailAddresses: []string{"ann@example.se"}}); err != nil {
+		t.Fatal(err)
+	}
+	req.Parent, req.Invitation.RecipientEmail = "businessUnits/a", "ann@example.se"
+	_, err = e.inv.CreateInvitation(e.as("portal-a"), req)
+	wantCode(t, "CreateInvitation(repeat after erasure)", err, codes.NotFound, "request_id")
+	batch := &pb.BatchCreateInvitationsRequest{Parent: "businessUnits/a", RequestId: "batch-9", Invitations: []*pb.Invitation{{RecipientEmail: "cy@example.se"}}}
+	if _, err := e.inv.BatchCreateInvitations(e.as("portal-a"), batch); err != nil {
+		t.Fatal(err)
+	}
+	e.er.EraseCustomers(e.as("portal-a"), &pb.EraseCustomersRequest{Parent: "businessUnits/a", EmailAddresses: []string{"cy@example.se"}})
+	again, err := e.inv.BatchCreateInvitations(e.as("portal-a"), batch)
+	if err != nil || again.GetOutcomes()[0].GetResult() != pb.InvitationOutcome_RESULT_ERASED || again.GetCreatedCount() != 0 || again.GetOutcomes()[0].GetInvitation() != nil {
+		t.Errorf("batch repeat after erasure = %v, %v, want RESULT_ERASED and nothing created", again, err)
+	}
 }
 
 func TestValidateOnlyStoresNothing(t *testing.T) {

@@ -41,6 +41,9 @@ const (
 	Invalid          Outcome = 2
 	FrequencyLimited Outcome = 3
 	Unsubscribed     Outcome = 4
+	// Erased is a repeated request whose invitation has since been erased.
+	// It is never stored.
+	Erased Outcome = 5
 )
 
 // Result is the outcome of one requested invitation.
@@ -311,7 +314,7 @@ func replay(tx storage.ReadTx, bu string, prev storage.Request) ([]Result, error
 		case Created:
 			inv, err := tx.Invitation(bu, id)
 			if errors.Is(err, storage.ErrNotFound) {
-				results[i].Err = ErrNotFound
+				results[i].Outcome, results[i].Err = Erased, ErrErased
 				continue
 			}
 			if err != nil {

@@ -37,6 +37,9 @@ var (
 	ErrReviewRecorded = errors.New("invite: another review was already recorded for this link")
 	// ErrRequestReused means a request id was used for a different request.
 	ErrRequestReused = errors.New("invite: request id was already used for a different request")
+	// ErrErased means a repeated request's invitation has since been
+	// erased.
+	ErrErased = errors.New("invite: the invitation this request created has since been erased")
 	// ErrEtagMismatch means the settings changed since the etag was read.
 	ErrEtagMismatch = errors.New("invite: settings changed since they were read")
 )

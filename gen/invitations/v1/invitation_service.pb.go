@@ -37,6 +37,9 @@ const (
 	InvitationOutcome_RESULT_FREQUENCY_LIMITED InvitationOutcome_Result = 3
 	// The customer unsubscribed from this business unit or from all.
 	InvitationOutcome_RESULT_UNSUBSCRIBED InvitationOutcome_Result = 4
+	// A repeat of an earlier request (same request_id) whose invitation
+	// has since been erased.
+	InvitationOutcome_RESULT_ERASED InvitationOutcome_Result = 5
 )
 
 // Enum value maps for InvitationOutcome_Result.
@@ -47,6 +50,7 @@ var (
 		2: "RESULT_INVALID",
 		3: "RESULT_FREQUENCY_LIMITED",
 		4: "RESULT_UNSUBSCRIBED",
+		5: "RESULT_ERASED",
 	}
 	InvitationOutcome_Result_value = map[string]int32{
 		"RESULT_UNSPECIFIED":       0,
@@ -54,6 +58,7 @@ var (
 		"RESULT_INVALID":           2,
 		"RESULT_FREQUENCY_LIMITED": 3,
 		"RESULT_UNSUBSCRIBED":      4,
+		"RESULT_ERASED":            5,
 	}
 )
 
@@ -1663,20 +1668,21 @@ const file_invitations_v1_invitation_service_proto_rawDesc = "" +
 	"\x1eBatchCreateInvitationsResponse\x12=\n" +
 	"\boutcomes\x18\x01 \x03(\v2!.invitations.v1.InvitationOutcomeR\boutcomes\x12#\n" +
 	"\rcreated_count\x18\x02 \x01(\x05R\fcreatedCount\x12#\n" +
-	"\rrefused_count\x18\x03 \x01(\x05R\frefusedCount\"\xc2\x02\n" +
+	"\rrefused_count\x18\x03 \x01(\x05R\frefusedCount\"\xd6\x02\n" +
 	"\x11InvitationOutcome\x12@\n" +
 	"\x06result\x18\x01 \x01(\x0e2(.invitations.v1.InvitationOutcome.ResultR\x06result\x12:\n" +
 	"\n" +
 	"invitation\x18\x02 \x01(\v2\x1a.invitations.v1.InvitationR\n" +
 	"invitation\x12\x14\n" +
 	"\x05field\x18\x03 \x01(\tR\x05field\x12\x18\n" +
-	"\amessage\x18\x04 \x01(\tR\amessage\"\x7f\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\x92\x01\n" +
 	"\x06Result\x12\x16\n" +
 	"\x12RESULT_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eRESULT_CREATED\x10\x01\x12\x12\n" +
 	"\x0eRESULT_INVALID\x10\x02\x12\x1c\n" +
 	"\x18RESULT_FREQUENCY_LIMITED\x10\x03\x12\x17\n" +
-	"\x13RESULT_UNSUBSCRIBED\x10\x04\"*\n" +
+	"\x13RESULT_UNSUBSCRIBED\x10\x04\x12\x11\n" +
+	"\rRESULT_ERASED\x10\x05\"*\n" +
 	"\x14GetInvitationRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"S\n" +
 	"\x15GetInvitationResponse\x12:\n" +

@@ -49,8 +49,9 @@ type InvitationServiceClient interface {
 	// CreateInvitation creates one invitation and queues it for sending.
 	// Returns INVALID_ARGUMENT for a bad field, FAILED_PRECONDITION when the
 	// frequency rule or an unsubscribe refuses the customer, ALREADY_EXISTS
-	// when request_id was used for a different request, PERMISSION_DENIED for
-	// another business unit.
+	// when request_id was used for a different request, NOT_FOUND when it
+	// repeats a request whose invitation has since been erased,
+	// PERMISSION_DENIED for another business unit.
 	CreateInvitation(ctx context.Context, in *CreateInvitationRequest, opts ...grpc.CallOption) (*CreateInvitationResponse, error)
 	// BatchCreateInvitations creates up to 1,000 invitations in one call. Each
 	// item gets its own outcome; refusals do not fail the call. Returns
@@ -258,8 +259,9 @@ type InvitationServiceServer interface {
 	// CreateInvitation creates one invitation and queues it for sending.
 	// Returns INVALID_ARGUMENT for a bad field, FAILED_PRECONDITION when the
 	// frequency rule or an unsubscribe refuses the customer, ALREADY_EXISTS
-	// when request_id was used for a different request, PERMISSION_DENIED for
-	// another business unit.
+	// when request_id was used for a different request, NOT_FOUND when it
+	// repeats a request whose invitation has since been erased,
+	// PERMISSION_DENIED for another business unit.
 	CreateInvitation(context.Context, *CreateInvitationRequest) (*CreateInvitationResponse, error)
 	// BatchCreateInvitations creates up to 1,000 invitations in one call. Each
 	// item gets its own outcome; refusals do not fail the call. Returns
