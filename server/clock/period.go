@@ -53,10 +53,22 @@ func (p Period) String() string {
 	return s
 }
 
-// After returns t plus p on the UTC calendar. A day that does not exist in
-// the target month rolls over as in time.AddDate: 29 February plus one year
-// is 1 March. After never decreases as t grows, so records kept in order of
-// creation also expire in that order.
+// After returns t plus p on the UTC calendar: years and months first, then
+// days. When the day of the month does not exist in the month reached (31
+// January plus a month, 29 February plus a year), the answer is the start
+// of the next month, the first instant after the days that do exist. After
+// never decreases as t grows, so records kept in order of creation also
+// expire in that order.
 func (p Period) After(t time.Time) time.Time {
-	return t.UTC().AddDate(p.Years, p.Months, p.Days)
+	t = t.UTC()
+	y, m, d := t.Date()
+	months := int(m) - 1 + p.Months + 12*p.Years
+	ty, tm := y+months/12, time.Month(months%12+1)
+	var out time.Time
+	if lastDay := time.Date(ty, tm+1, 0, 0, 0, 0, 0, time.UTC).Day(); d > lastDay {
+		out = time.Date(ty, tm+1, 1, 0, 0, 0, 0, time.UTC)
+	} else {
+		out = time.Date(ty, tm, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	}
+	return out.AddDate(0, 0, p.Days)
 }

@@ -42,7 +42,10 @@ func TestPeriodAfter(t *testing.T) {
 		want time.Time
 	}{
 		{"across a leap day", time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC), three, time.Date(2028, 3, 1, 10, 0, 0, 0, time.UTC)},
-		{"from a leap day", time.Date(2024, 2, 29, 23, 0, 0, 0, time.UTC), three, time.Date(2027, 3, 1, 23, 0, 0, 0, time.UTC)},
+		{"from a leap day", time.Date(2024, 2, 29, 23, 0, 0, 0, time.UTC), three, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"month end past a short month", time.Date(2025, 1, 31, 10, 0, 0, 0, time.UTC), Period{Months: 1}, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"month end into a leap February", time.Date(2028, 1, 29, 10, 0, 0, 0, time.UTC), Period{Months: 1}, time.Date(2028, 2, 29, 10, 0, 0, 0, time.UTC)},
+		{"year and a half", time.Date(2025, 8, 31, 10, 0, 0, 0, time.UTC), Period{Years: 1, Months: 6}, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)},
 		{"to a leap day", time.Date(2025, 2, 28, 0, 0, 0, 0, time.UTC), three, time.Date(2028, 2, 28, 0, 0, 0, 0, time.UTC)},
 		{"30 days over February", time.Date(2028, 2, 15, 0, 0, 0, 0, time.UTC), Period{Days: 30}, time.Date(2028, 3, 16, 0, 0, 0, 0, time.UTC)},
 		{"zone is ignored", time.Date(2025, 3, 1, 0, 30, 0, 0, time.FixedZone("CET", 3600)), Period{Days: 1}, time.Date(2025, 3, 1, 23, 30, 0, 0, time.UTC)},
@@ -53,5 +56,23 @@ func TestPeriodAfter(t *testing.T) {
 				t.Errorf("%v.After(%v) = %v, want %v", tt.p, tt.from, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPeriodAfterNeverDecreases walks every hour of three years under
+// several periods and checks that a later start never expires earlier.
+func TestPeriodAfterNeverDecreases(t *testing.T) {
+	for _, p := range []Period{{Months: 1}, {Years: 1}, {Years: 3}, {Years: 1, Months: 6}, {Days: 30}, {Months: 1, Days: 1}} {
+		prev := p.After(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+		for tm := time.Date(2027, 1, 1, 1, 0, 0, 0, time.UTC); tm.Year() < 2030; tm = tm.Add(time.Hour) {
+			got := p.After(tm)
+			if got.Before(prev) {
+				t.Fatalf("%v.After(%v) = %v, before the answer for an hour earlier, %v", p, tm, got, prev)
+			}
+			if !got.After(tm) {
+				t.Fatalf("%v.After(%v) = %v, not after the start", p, tm, got)
+			}
+			prev = got
+		}
 	}
 }
