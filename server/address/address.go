@@ -9,10 +9,12 @@
 //   - The domain is lower-cased and converted to its ASCII (punycode) form,
 //     so "exämple.se" and "xn--exmple-cua.se" are the same domain; one
 //     trailing dot is dropped.
-//   - The local part is put in Unicode NFC and lower-cased. RFC 5321 lets
-//     a server treat case in the local part as significant, but no
-//     mainstream provider does, and a customer who asks for erasure must not
-//     be missed because an order system capitalized their name.
+//   - The local part is case-folded (Unicode full case folding, so final
+//     and medial sigma, or a dotted capital I and i with a combining dot,
+//     match) and put in Unicode NFC. RFC 5321 lets a server treat case in
+//     the local part as significant, but no mainstream provider does, and a
+//     customer who asks for erasure must not be missed because an order
+//     system capitalized their name.
 //   - Nothing else changes: dots and "+tags" are kept, because whether they
 //     matter differs between providers.
 //
@@ -29,6 +31,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/reviewdata/invitations/storage"
@@ -48,7 +51,10 @@ var (
 // MaxLength is the longest address accepted, in bytes, after trimming.
 const MaxLength = 254
 
-var profile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false))
+var (
+	profile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false))
+	folder  = cases.Fold()
+)
 
 // Normalize validates s and returns its normalized form.
 func Normalize(s string) (string, error) {
@@ -76,7 +82,7 @@ func Normalize(s string) (string, error) {
 	if err != nil || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") {
 		return "", ErrInvalid
 	}
-	local = strings.ToLower(norm.NFC.String(local))
+	local = norm.NFC.String(folder.String(norm.NFC.String(local)))
 	out := local + "@" + strings.ToLower(domain)
 	if len(out) > MaxLength {
 		return "", ErrTooLong
