@@ -191,6 +191,18 @@ func TestEraseIdempotent(t *testing.T) {
 	req.EmailAddresses = []string{"bo@example.se"}
 	_, err = e.er.EraseCustomers(e.as("portal-a"), req)
 	wantCode(t, "EraseCustomers(reused id)", err, codes.AlreadyExists, "request_id")
+
+	// The same customers in another order and spelling are the same request.
+	twice := &pb.EraseCustomersRequest{Parent: "businessUnits/a", EmailAddresses: []string{"p1@example.se", "p2@example.se"}, RequestId: "gdpr-43"}
+	first, err = e.er.EraseCustomers(e.as("portal-a"), twice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice.EmailAddresses = []string{"P2@example.se", "p1@EXAMPLE.se", "p2@example.se"}
+	second, err = e.er.EraseCustomers(e.as("portal-a"), twice)
+	if err != nil || second.GetErasure().GetName() != first.GetErasure().GetName() {
+		t.Errorf("same customers reordered = %v, %v, want the first erasure", second.GetErasure().GetName(), err)
+	}
 }
 
 func TestEraseUpToDate(t *testing.T) {

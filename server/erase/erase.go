@@ -9,12 +9,14 @@
 package erase
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -416,11 +418,14 @@ func (s *Service) submit(ctx context.Context, e storage.Erasure, o Options, wait
 	return s.Get(ctx, stored.BusinessUnit, stored.ID)
 }
 
-// fingerprint is a keyed hash of what makes an erasure request what it is.
+// fingerprint is a keyed hash of what makes an erasure request what it is:
+// the customers as a set, so their order does not matter.
 func (s *Service) fingerprint(e *storage.Erasure) storage.Hash {
 	m := hmac.New(sha256.New, s.requestKey)
 	fmt.Fprintf(m, "%q %d %v %q\n", e.BusinessUnit, e.Kind, e.CutOffDate, e.TimeZone)
-	for _, h := range e.Customers {
+	customers := slices.Clone(e.Customers)
+	slices.SortFunc(customers, func(a, b storage.Hash) int { return bytes.Compare(a[:], b[:]) })
+	for _, h := range customers {
 		m.Write(h[:])
 	}
 	var h storage.Hash
