@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/reviewdata/invitations/gen/invitations/v1"
@@ -17,8 +18,9 @@ import (
 // erasureServer implements ErasureService.
 type erasureServer struct {
 	pb.UnimplementedErasureServiceServer
-	er  *erase.Service
-	log *slog.Logger
+	er       *erase.Service
+	log      *slog.Logger
+	stopping <-chan struct{}
 }
 
 var _ pb.ErasureServiceServer = (*erasureServer)(nil)
@@ -264,11 +266,25 @@ func (s *erasureServer) StreamErasureEvents(req *pb.StreamErasureEventsRequest, 
 		return invalid("after_sequence", "must not be negative")
 	}
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	err := s.er.Stream(ctx, uint64(req.GetAfterSequence()), func(ev *storage.Event) error {
 		return stream.Send(&pb.StreamErasureEventsResponse{Event: eventPB(ev)})
 	})
-	if ctx.Err() != nil {
-		return status.FromContextError(ctx.Err()).Err()
+	select {
+	case <-s.stopping:
+		return status.Error(codes.Unavailable, "the server is shutting down; reconnect with after_sequence set to the last event received")
+	default:
+	}
+	if err := stream.Context().Err(); err != nil {
+		return status.FromContextError(err).Err()
 	}
 	return s.status(ctx, err)
 }

@@ -12,6 +12,8 @@ import (
 	"net"
 	"runtime"
 	"runtime/debug"
+	"sync"
+	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -44,12 +46,17 @@ type Server struct {
 	grpc   *grpc.Server
 	health *health.Server
 	log    *slog.Logger
+	// stopping is closed when Shutdown begins, to end event streams and
+	// health watches, which would otherwise run until the grace period is
+	// over.
+	stopping chan struct{}
+	stop     sync.Once
 }
 
 // New builds a Server with its interceptors: call logging (no payloads),
 // panic recovery that answers Internal without details, and auth.
 func New(cfg Config) *Server {
-	s := &Server{health: health.NewServer(), log: cfg.Logger}
+	s := &Server{health: health.NewServer(), log: cfg.Logger, stopping: make(chan struct{})}
 	a := &authenticator{auth: cfg.Auth}
 
 	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
@@ -72,8 +79,8 @@ func New(cfg Config) *Server {
 	)
 
 	pb.RegisterInvitationServiceServer(s.grpc, &invitationServer{inv: cfg.Invites, log: cfg.Logger})
-	pb.RegisterErasureServiceServer(s.grpc, &erasureServer{er: cfg.Erasures, log: cfg.Logger})
-	healthpb.RegisterHealthServer(s.grpc, s.health)
+	pb.RegisterErasureServiceServer(s.grpc, &erasureServer{er: cfg.Erasures, log: cfg.Logger, stopping: s.stopping})
+	healthpb.RegisterHealthServer(s.grpc, &healthServer{Server: s.health, stopping: s.stopping})
 	reflection.Register(s.grpc)
 
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
@@ -100,7 +107,10 @@ func (s *Server) GRPC() *grpc.Server { return s.grpc }
 // Shutdown reports NOT_SERVING to health checks, stops taking calls and
 // waits for calls in flight until ctx ends, then cuts the rest off.
 func (s *Server) Shutdown(ctx context.Context) {
-	s.health.Shutdown()
+	s.stop.Do(func() {
+		s.health.Shutdown()
+		close(s.stopping)
+	})
 
 	done := make(chan struct{})
 	go func() {
@@ -115,6 +125,46 @@ func (s *Server) Shutdown(ctx context.Context) {
 		<-done
 	}
 }
+
+// healthServer ends Watch calls when shutdown begins, once they have had
+// the NOT_SERVING update.
+type healthServer struct {
+	*health.Server
+	stopping <-chan struct{}
+}
+
+// Watch implements the health service.
+func (h *healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-h.stopping:
+			// The update is sent from another goroutine; a moment lets it
+			// reach the watcher before the call ends.
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-ctx.Done():
+			}
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := h.Server.Watch(req, &watchStream{Health_WatchServer: stream, ctx: ctx})
+	select {
+	case <-h.stopping:
+		return status.Error(codes.Unavailable, "the server is shutting down")
+	default:
+		return err
+	}
+}
+
+type watchStream struct {
+	healthpb.Health_WatchServer
+	ctx context.Context
+}
+
+func (w *watchStream) Context() context.Context { return w.ctx }
 
 // slogAdapter lets the logging middleware write through slog. The
 // middleware logs call metadata only (service, method, code, duration,
