@@ -298,3 +298,35 @@ func (e *env) retention() *pb.RetentionStatus {
 }
 
 func normalizeSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestErasingAnyoneNamedErasesTheRawMail erases a person the order e-mail
+// names besides the customer, and checks that the raw e-mail went with
+// them while the customer's invitation stayed.
+func TestErasingAnyoneNamedErasesTheRawMail(t *testing.T) {
+	e := newEnv(t)
+	raw := []byte("From: Shop <orders@shop.example>\r\n" +
+		"To: Ann Customer <ann@example.se>, Bo Partner <bo.partner@example.se>\r\n" +
+		"Cc: Cy Colleague <cy.colleague@example.se>\r\n" +
+		"Subject: Order #Z-9\r\nMessage-ID: <z9@shop.example>\r\n\r\nShip to Bo Partner.\r\n")
+	resp, err := e.inv.IngestBccMessage(e.as("gateway"), &pb.IngestBccMessageRequest{Parent: "businessUnits/a", RawMessage: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	er, err := e.er.EraseCustomers(e.as("portal-a"), &pb.EraseCustomersRequest{Parent: "businessUnits/a", EmailAddresses: []string{"Cy.Colleague@example.se"}})
+	if err != nil || er.GetErasure().GetCounts().GetBccMessages() != 1 || er.GetErasure().GetCounts().GetInvitations() != 0 {
+		t.Fatalf("erasing the Cc'd person = %v, %v, want the raw e-mail only", er.GetErasure().GetCounts(), err)
+	}
+	if _, err := e.inv.GetInvitation(e.as("portal-a"), &pb.GetInvitationRequest{Name: resp.GetInvitation().GetName()}); err != nil {
+		t.Errorf("the customer's invitation went too: %v", err)
+	}
+	dir := e.app.Config.DataDir
+	e.stop()
+	for name, b := range readTree(t, dir) {
+		for _, v := range []string{"Colleague", "Partner"} {
+			if strings.Contains(strings.ToLower(string(b)), strings.ToLower(v)) {
+				t.Errorf("%s still holds %q", name, v)
+			}
+		}
+	}
+}

@@ -18,7 +18,11 @@ func (r *readTx) BCCMessage(bu string, id ID) (BCCMessage, error) {
 	if v == nil {
 		return BCCMessage{}, ErrNotFound
 	}
-	slot, hdr, err := sealedSlot(v, bccHeaderLen)
+	n, err := bccHeaderLen(v)
+	if err != nil {
+		return BCCMessage{}, err
+	}
+	slot, hdr, err := sealedSlot(v, n)
 	if err != nil {
 		return BCCMessage{}, err
 	}
@@ -26,14 +30,13 @@ func (r *readTx) BCCMessage(bu string, id ID) (BCCMessage, error) {
 	if err != nil {
 		return BCCMessage{}, err
 	}
-	plain, err := open(dk, v, bccHeaderLen, bccAAD(key))
+	plain, err := open(dk, v, n, bccAAD(key))
 	if err != nil {
 		return BCCMessage{}, err
 	}
 
 	m := BCCMessage{BusinessUnit: bu, ID: id}
-	copy(m.Customer[:], hdr[:32])
-	copy(m.Dedupe[:], hdr[32:])
+	m.Customer, m.Dedupe, m.Others = parseBCCHeader(hdr)
 	return m, m.decode(plain)
 }
 
@@ -71,8 +74,10 @@ func (w *writeTx) InsertBCCMessage(s *Sealed) error {
 	if err == nil {
 		err = w.bucket(bucketDedupe).Put(append(buPrefix(s.bu), s.dedupe[:]...), s.id[:])
 	}
-	if err == nil {
-		err = w.bucket(bucketCustomers).Put(customerRefKey(s.index.Customer, s.bu, refBCC, s.id), nil)
+	for _, h := range append([]Hash{s.index.Customer}, s.others...) {
+		if err == nil {
+			err = w.bucket(bucketCustomers).Put(customerRefKey(h, s.bu, refBCC, s.id), nil)
+		}
 	}
 	if err == nil {
 		err = w.bucket(bucketExpiry).Put(expiryKey(expiryBCC, s.id), []byte(s.bu))
@@ -80,24 +85,26 @@ func (w *writeTx) InsertBCCMessage(s *Sealed) error {
 	return wrap("inserting raw e-mail", err)
 }
 
-func (w *writeTx) DeleteBCCMessage(bu string, id ID) (Hash, bool, error) {
-	var h Hash
+func (w *writeTx) DeleteBCCMessage(bu string, id ID) ([]Hash, bool, error) {
 	if err := checkBU(bu); err != nil {
-		return h, false, err
+		return nil, false, err
 	}
 	key := buKey(bu, id)
 	bcc := w.bucket(bucketBCC)
 	v := bcc.Get(key)
 	if v == nil {
-		return h, false, nil
+		return nil, false, nil
 	}
-	slot, hdr, err := sealedSlot(v, bccHeaderLen)
+	n, err := bccHeaderLen(v)
 	if err != nil {
-		return h, false, err
+		return nil, false, err
 	}
-	var dedupe Hash
-	copy(h[:], hdr[:32])
-	copy(dedupe[:], hdr[32:])
+	slot, hdr, err := sealedSlot(v, n)
+	if err != nil {
+		return nil, false, err
+	}
+	customer, dedupe, others := parseBCCHeader(hdr)
+	hs := append([]Hash{customer}, others...)
 
 	err = bcc.Delete(key)
 	if err == nil {
@@ -107,7 +114,7 @@ func (w *writeTx) DeleteBCCMessage(bu string, id ID) (Hash, bool, error) {
 		err = w.bucket(bucketExpiry).Delete(expiryKey(expiryBCC, id))
 	}
 	if err != nil {
-		return h, false, wrap("deleting raw e-mail", err)
+		return nil, false, wrap("deleting raw e-mail", err)
 	}
-	return h, true, w.releaseSlot(slot)
+	return hs, true, w.releaseSlot(slot)
 }

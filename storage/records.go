@@ -241,6 +241,9 @@ type BCCMessage struct {
 	BusinessUnit string
 	ID           ID
 	Customer     Hash
+	// Others are the hashes of the other people the message names (other
+	// recipients, Cc:, Bcc:): erasing any of them erases the message.
+	Others []Hash
 	// Dedupe is a keyed hash that identifies the message when forwarded
 	// again.
 	Dedupe     Hash
@@ -248,12 +251,39 @@ type BCCMessage struct {
 	Raw        []byte
 }
 
-const bccHeaderLen = 32 + 32
+// A raw e-mail's clear header is the customer's hash, the dedupe hash, a
+// two-byte count and the hashes of the other people the message names.
+const bccHeaderFixed = 32 + 32 + 2
 
 func (m *BCCMessage) header() []byte {
-	h := make([]byte, 0, bccHeaderLen)
+	h := make([]byte, 0, bccHeaderFixed+32*len(m.Others))
 	h = append(h, m.Customer[:]...)
-	return append(h, m.Dedupe[:]...)
+	h = append(h, m.Dedupe[:]...)
+	h = append(h, byte(len(m.Others)>>8), byte(len(m.Others)))
+	for _, o := range m.Others {
+		h = append(h, o[:]...)
+	}
+	return h
+}
+
+// bccHeaderLen returns the length of the clear header of a sealed raw
+// e-mail.
+func bccHeaderLen(v []byte) (int, error) {
+	if len(v) < 9+bccHeaderFixed {
+		return 0, ErrCorrupt
+	}
+	n := int(v[9+64])<<8 | int(v[9+65])
+	return bccHeaderFixed + 32*n, nil
+}
+
+// parseBCCHeader reads the hashes of a raw e-mail's clear header.
+func parseBCCHeader(h []byte) (customer, dedupe Hash, others []Hash) {
+	copy(customer[:], h[:32])
+	copy(dedupe[:], h[32:64])
+	for rest := h[bccHeaderFixed:]; len(rest) >= 32; rest = rest[32:] {
+		others = append(others, Hash(rest[:32]))
+	}
+	return customer, dedupe, others
 }
 
 func (m *BCCMessage) encode() []byte {

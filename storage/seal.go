@@ -33,6 +33,7 @@ type Sealed struct {
 	index      IndexFields // invitations
 	linkHash   [32]byte    // invitations
 	dedupe     Hash        // raw e-mails
+	others     []Hash      // raw e-mails
 	invitation bool
 }
 
@@ -106,6 +107,7 @@ func (db *DB) SealBCC(ctx context.Context, m *BCCMessage) (*Sealed, error) {
 		id:     m.ID,
 		index:  IndexFields{Customer: m.Customer},
 		dedupe: m.Dedupe,
+		others: m.Others,
 	}
 	ticket, err := db.keys.write([]slotWrite{kw})
 	if err != nil {

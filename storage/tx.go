@@ -141,14 +141,16 @@ type WriteTx interface {
 	PutCleanup(bu string, at time.Time) error
 	DeleteCleanup(bu string) error
 
-	// InsertBCCMessage stores a sealed raw e-mail with its customer
-	// reference, dedupe entry and expiry entry.
+	// InsertBCCMessage stores a sealed raw e-mail with a reference from its
+	// customer and from everyone else it names, its dedupe entry and its
+	// expiry entry.
 	InsertBCCMessage(s *Sealed) error
 	// DeleteBCCMessage removes a raw e-mail with its dedupe and expiry
-	// entries and erases its key; the customer's reference to it stays
-	// until DeleteCustomerRef. It returns the customer; ok is false if the
-	// e-mail was already gone.
-	DeleteBCCMessage(bu string, id ID) (customer Hash, ok bool, err error)
+	// entries and erases its key; the references to it (of its customer
+	// and of everyone else it names) stay until DeleteCustomerRef. It
+	// returns those people's hashes, the customer's first; ok is false if
+	// the e-mail was already gone.
+	DeleteBCCMessage(bu string, id ID) (people []Hash, ok bool, err error)
 
 	// PutRequest stores the record of an idempotent request.
 	PutRequest(bu, requestID string, r Request) error

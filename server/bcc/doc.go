@@ -25,8 +25,10 @@
 //
 // The customer is the first address of the To: header (of all To: headers in
 // order, should there be several). Every further To: address is counted in
-// [Message.IgnoredRecipients] and otherwise ignored; Cc: and Bcc: are never
-// read. When the first To: address is not usable, the next ones are not tried
+// [Message.IgnoredRecipients] and is not invited; Cc: and Bcc: never name
+// the customer. Every usable address of To:, Cc: and Bcc: is listed in
+// [Message.Addresses], because the raw message holds those people's data
+// too. When the first To: address is not usable, the next ones are not tried
 // either, because any of them may belong to someone other than the customer.
 //
 // The To: header is parsed as an RFC 5322 address list. When that fails, a

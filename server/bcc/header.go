@@ -30,6 +30,17 @@ func fromHeader(h textproto.MIMEHeader) (*Message, []address) {
 			m.RecipientName = to[0].name
 		}
 	}
+	for _, key := range []string{"To", "Cc", "Bcc"} {
+		list := to
+		if key != "To" {
+			list = parseAddressList(strings.Join(h.Values(key), ", "))
+		}
+		for _, a := range list {
+			if validAddress(a.email) {
+				m.Addresses = append(m.Addresses, a.email)
+			}
+		}
+	}
 	return m, to
 }
 

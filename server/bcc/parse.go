@@ -75,6 +75,10 @@ type Message struct {
 	// RecipientName is the customer's display name, decoded.
 	RecipientName string
 
+	// Addresses is every usable address in To:, Cc: and Bcc:, in that
+	// order, the customer's among them. The raw message names these people,
+	// so erasing any of them must remove it.
+	Addresses []string
 	// IgnoredRecipients is how many To: addresses after the first one were
 	// present and ignored.
 	IgnoredRecipients int

@@ -376,11 +376,15 @@ func TestParse(t *testing.T) {
 }
 
 // messageDiff lists the fields in which got and want differ, comparing
-// times with Equal.
+// times with Equal. Addresses is compared only when want sets it;
+// TestAddresses covers it.
 func messageDiff(got, want *Message) string {
 	var b strings.Builder
 	gv, wv := reflect.ValueOf(*got), reflect.ValueOf(*want)
 	for i := range gv.NumField() {
+		if gv.Type().Field(i).Name == "Addresses" && want.Addresses == nil {
+			continue
+		}
 		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
 		if gt, ok := g.(time.Time); ok {
 			if !gt.Equal(w.(time.Time)) {
@@ -429,4 +433,20 @@ func refOf(m *Message) string {
 		return ""
 	}
 	return m.ReferenceID
+}
+
+func TestAddresses(t *testing.T) {
+	raw := "From: Shop <shop@example.org>\r\n" +
+		"To: Anna Berg <anna@example.com>, Svensson, Sven <sven@example.se>\r\n" +
+		"Cc: Karin <karin@example.se>, not an address\r\n" +
+		"Bcc: invitations@reviews.example.com\r\n" +
+		"Subject: Order 12\r\n\r\nThanks\r\n"
+	m, err := Parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"anna@example.com", "sven@example.se", "karin@example.se", "invitations@reviews.example.com"}
+	if !reflect.DeepEqual(m.Addresses, want) {
+		t.Errorf("Parse(To, Cc, Bcc).Addresses = %q, want %q", m.Addresses, want)
+	}
 }

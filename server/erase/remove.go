@@ -108,9 +108,10 @@ func (r *removal) invitation(tx storage.WriteTx, bu string, id storage.ID, s sco
 	return r.recordIfGone(tx, bu, rm.Customer, s)
 }
 
-// bcc removes one raw e-mail, and with s targeted its reference.
+// bcc removes one raw e-mail, and with s targeted the references to it of
+// everyone it names.
 func (r *removal) bcc(tx storage.WriteTx, bu string, id storage.ID, s scope) error {
-	h, ok, err := tx.DeleteBCCMessage(bu, id)
+	people, ok, err := tx.DeleteBCCMessage(bu, id)
 	if err != nil || !ok {
 		return err
 	}
@@ -118,7 +119,12 @@ func (r *removal) bcc(tx storage.WriteTx, bu string, id storage.ID, s scope) err
 	if !s.targeted {
 		return nil
 	}
-	return tx.DeleteCustomerRef(bu, h, storage.CustomerRef{Kind: storage.RefBCC, ID: id})
+	for _, h := range people {
+		if err := tx.DeleteCustomerRef(bu, h, storage.CustomerRef{Kind: storage.RefBCC, ID: id}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recordIfGone removes the customer's last-invited record when s says its
@@ -164,12 +170,13 @@ func (r *removal) customer(tx storage.WriteTx, bu string, h storage.Hash, p prot
 		return err
 	}
 
-	untargeted := scope{}
+	// The invitation's own reference is this customer's; a raw e-mail also
+	// has references from everyone else it names, which go with it.
 	for _, ref := range refs {
 		if ref.Kind == storage.RefInvitation {
-			err = r.invitation(tx, bu, ref.ID, untargeted)
+			err = r.invitation(tx, bu, ref.ID, scope{})
 		} else {
-			err = r.bcc(tx, bu, ref.ID, untargeted)
+			err = r.bcc(tx, bu, ref.ID, scope{targeted: true})
 		}
 		if err == nil {
 			err = tx.DeleteCustomerRef(bu, h, ref)

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/reviewdata/invitations/server/address"
 	"github.com/reviewdata/invitations/server/bcc"
 	"github.com/reviewdata/invitations/server/mail"
 	"github.com/reviewdata/invitations/storage"
@@ -46,7 +47,8 @@ func (s *Service) IngestBCC(ctx context.Context, bu string, raw []byte) (BCCResu
 	}
 
 	now := s.clock.Now().UTC()
-	m := &storage.BCCMessage{BusinessUnit: bu, ID: storage.NewID(now), Dedupe: s.dedupe(bu, msg, raw), Raw: raw}
+	m := &storage.BCCMessage{BusinessUnit: bu, ID: storage.NewID(now), Dedupe: s.dedupe(bu, msg, raw), Raw: raw,
+		Others: s.others(msg.Addresses, item.hash)}
 	var sealedBCC *storage.Sealed
 	req := CreateRequest{BusinessUnit: bu, Items: []Input{in}, source: storage.SourceBCC, bcc: m, sealedBCC: &sealedBCC}
 	item.inv = s.newInvitation(req, st, now, item)
@@ -90,6 +92,24 @@ func (s *Service) IngestBCC(ctx context.Context, bu string, raw []byte) (BCCResu
 		s.onQueued()
 	}
 	return res, nil
+}
+
+// others hashes the addresses a message names, other than the customer's,
+// so that erasing any of those people also erases the message.
+func (s *Service) others(addresses []string, customer storage.Hash) []storage.Hash {
+	seen := map[storage.Hash]bool{customer: true}
+	var out []storage.Hash
+	for _, a := range addresses {
+		norm, err := address.Normalize(a)
+		if err != nil {
+			continue
+		}
+		if h := s.hasher.Hash(norm); !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func bccInput(msg *bcc.Message) Input {
