@@ -181,7 +181,7 @@ func erasurePB(e *storage.Erasure) *pb.Erasure {
 		out.Name = erasureName(e.BusinessUnit, e.ID)
 	}
 	if e.Receipt != 0 {
-		out.Receipt = receiptName(e.Receipt)
+		out.Receipt = receiptName(e.BusinessUnit, e.Receipt)
 	}
 	if e.LosingProtection > 0 {
 		verb := "loses"
@@ -203,7 +203,7 @@ func plural(n int64, word string) string {
 
 func receiptPB(r *storage.Receipt) *pb.ErasureReceipt {
 	out := &pb.ErasureReceipt{
-		Name:          receiptName(r.Sequence),
+		Name:          receiptName(r.BusinessUnit, r.Sequence),
 		Sequence:      int64(r.Sequence),
 		Kind:          kinds[r.Kind],
 		RequestedBy:   r.RequestedBy,
@@ -226,7 +226,14 @@ func receiptPB(r *storage.Receipt) *pb.ErasureReceipt {
 	return out
 }
 
-func receiptName(seq uint64) string { return "erasureReceipts/" + itoa(int64(seq)) }
+// receiptName names a receipt of chain: a business unit, or "" for the
+// chain of erasures across business units.
+func receiptName(chain string, seq uint64) string {
+	if chain == "" {
+		return "erasureReceipts/" + itoa(int64(seq))
+	}
+	return unitName(chain) + "/erasureReceipts/" + itoa(int64(seq))
+}
 
 func eventPB(ev *storage.Event) *pb.ErasureEvent {
 	out := &pb.ErasureEvent{

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -173,29 +175,64 @@ func (s *erasureServer) ListErasureReceipts(ctx context.Context, req *pb.ListEra
 		return nil, err
 	}
 	filters := fmt.Sprintf("receipts|%s|%d|%d|%d", bu, kind, from.UnixNano(), to.UnixNano())
-	after, _, err := parseSeqToken(req.GetPageToken(), filters)
+	chain, after, err := parseReceiptToken(req.GetPageToken(), filters)
 	if err != nil {
 		return nil, err
 	}
+	chains := []string{bu}
+	if bu == AllUnits {
+		if chains, err = s.er.ReceiptChains(ctx); err != nil {
+			return nil, s.status(ctx, err)
+		}
+		chains = slices.DeleteFunc(chains, func(c string) bool { return c < chain })
+	} else if chain != bu {
+		after = 0
+	}
 
 	keep := func(r *storage.Receipt) bool {
-		return (bu == AllUnits || r.BusinessUnit == bu) &&
-			(kind == 0 || r.Kind == kind) &&
+		return (kind == 0 || r.Kind == kind) &&
 			(from.IsZero() || !r.EndTime.Before(from)) &&
 			(to.IsZero() || r.EndTime.Before(to))
 	}
-	rs, next, err := s.er.Receipts(ctx, after, size, keep)
-	if err != nil {
-		return nil, s.status(ctx, err)
-	}
 	resp := &pb.ListErasureReceiptsResponse{}
-	if next != 0 {
-		resp.NextPageToken = seqToken(filters, next)
-	}
-	for i := range rs {
-		resp.Receipts = append(resp.Receipts, receiptPB(&rs[i]))
+	for i, c := range chains {
+		if i > 0 {
+			after = 0
+		}
+		rs, next, err := s.er.Receipts(ctx, c, after, size-len(resp.Receipts), keep)
+		if err != nil {
+			return nil, s.status(ctx, err)
+		}
+		for i := range rs {
+			resp.Receipts = append(resp.Receipts, receiptPB(&rs[i]))
+		}
+		if next != 0 {
+			resp.NextPageToken = receiptToken(filters, c, next)
+			break
+		}
+		if len(resp.Receipts) == size && i+1 < len(chains) {
+			resp.NextPageToken = receiptToken(filters, chains[i+1], 0)
+			break
+		}
 	}
 	return resp, nil
+}
+
+// A receipt page token names the chain and the sequence to go on after.
+func receiptToken(filters, chain string, after uint64) string {
+	return pageToken(filters, binary.BigEndian.AppendUint64([]byte(chain), after))
+}
+
+func parseReceiptToken(tok, filters string) (string, uint64, error) {
+	b, err := parsePageToken(tok, filters)
+	if err != nil || b == nil {
+		return "", 0, err
+	}
+	if len(b) < 8 {
+		return "", 0, invalid("page_token", "is not a token this service issued")
+	}
+	n := len(b) - 8
+	return string(b[:n]), binary.BigEndian.Uint64(b[n:]), nil
 }
 
 func kindFromPB(k pb.ErasureKind) (storage.ErasureKind, bool) {
@@ -208,22 +245,37 @@ func kindFromPB(k pb.ErasureKind) (storage.ErasureKind, bool) {
 }
 
 // VerifyErasureReceipts implements ErasureService.
-func (s *erasureServer) VerifyErasureReceipts(ctx context.Context, _ *pb.VerifyErasureReceiptsRequest) (*pb.VerifyErasureReceiptsResponse, error) {
-	if _, err := allow(ctx); err != nil {
+func (s *erasureServer) VerifyErasureReceipts(ctx context.Context, req *pb.VerifyErasureReceiptsRequest) (*pb.VerifyErasureReceiptsResponse, error) {
+	parent := req.GetParent()
+	if parent == "" {
+		parent = unitName(AllUnits)
+	}
+	bu, err := allowParentOrAll(ctx, parent)
+	if err != nil {
 		return nil, err
 	}
+	var chains []string
+	if bu != AllUnits {
+		chains = []string{bu}
+	}
 
-	v, err := s.er.VerifyReceipts(ctx)
+	v, err := s.er.VerifyReceipts(ctx, chains)
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	return &pb.VerifyErasureReceiptsResponse{
+	resp := &pb.VerifyErasureReceiptsResponse{
 		Intact:           v.Intact,
 		ReceiptsChecked:  v.Checked,
 		BrokenAtSequence: int64(v.BrokenAt),
 		Problem:          v.Problem,
-		HeadHash:         erase.HexHash(v.Head),
-	}, nil
+	}
+	if chains != nil {
+		resp.HeadHash = erase.HexHash(v.Head)
+	}
+	if !v.Intact && v.Chain != "" {
+		resp.BrokenChain = unitName(v.Chain)
+	}
+	return resp, nil
 }
 
 // ListErasureEvents implements ErasureService.

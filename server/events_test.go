@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,11 +35,15 @@ func TestReceipts(t *testing.T) {
 	if err != nil || len(all.GetReceipts()) != 2 {
 		t.Fatalf("ListErasureReceipts(all) = %d, %v, want 2", len(all.GetReceipts()), err)
 	}
+	// Each business unit has its own chain, so neither sees the other's.
 	first, second := all.GetReceipts()[0], all.GetReceipts()[1]
-	if first.GetKind() != pb.ErasureKind_ERASURE_KIND_CUSTOMERS || first.GetRequestedBy() != "portal-a" || first.GetCounts().GetInvitations() != 2 || first.GetCustomerCount() != 1 {
+	zeros := strings.Repeat("0", 64)
+	if first.GetName() != "businessUnits/a/erasureReceipts/1" || first.GetKind() != pb.ErasureKind_ERASURE_KIND_CUSTOMERS ||
+		first.GetRequestedBy() != "portal-a" || first.GetCounts().GetInvitations() != 2 || first.GetCustomerCount() != 1 || first.GetPreviousHash() != zeros {
 		t.Errorf("first receipt = %v", first)
 	}
-	if second.GetPreviousHash() != first.GetHash() || second.GetKind() != pb.ErasureKind_ERASURE_KIND_UP_TO_DATE || second.GetCutOffDate().GetDay() != 5 {
+	if second.GetName() != "businessUnits/b/erasureReceipts/1" || second.GetPreviousHash() != zeros ||
+		second.GetKind() != pb.ErasureKind_ERASURE_KIND_UP_TO_DATE || second.GetCutOffDate().GetDay() != 5 {
 		t.Errorf("second receipt = %v", second)
 	}
 
@@ -51,7 +56,7 @@ func TestReceipts(t *testing.T) {
 		t.Fatalf("page 1 = %v, %v", paged, err)
 	}
 	next, err := e.er.ListErasureReceipts(e.as("admin"), &pb.ListErasureReceiptsRequest{Parent: "businessUnits/-", PageSize: 1, PageToken: paged.GetNextPageToken()})
-	if err != nil || len(next.GetReceipts()) != 1 || next.GetReceipts()[0].GetSequence() != 2 || next.GetNextPageToken() != "" {
+	if err != nil || len(next.GetReceipts()) != 1 || next.GetReceipts()[0].GetName() != second.GetName() || next.GetNextPageToken() != "" {
 		t.Errorf("page 2 = %v, %v", next, err)
 	}
 	kindOnly, _ := e.er.ListErasureReceipts(e.as("admin"), &pb.ListErasureReceiptsRequest{Parent: "businessUnits/-", Kind: pb.ErasureKind_ERASURE_KIND_UP_TO_DATE})
@@ -60,9 +65,15 @@ func TestReceipts(t *testing.T) {
 	}
 
 	v, err := e.er.VerifyErasureReceipts(e.as("admin"), &pb.VerifyErasureReceiptsRequest{})
-	if err != nil || !v.GetIntact() || v.GetReceiptsChecked() != 2 || v.GetHeadHash() != second.GetHash() {
-		t.Errorf("VerifyErasureReceipts = %v, %v", v, err)
+	if err != nil || !v.GetIntact() || v.GetReceiptsChecked() != 2 {
+		t.Errorf("VerifyErasureReceipts(all) = %v, %v", v, err)
 	}
+	own, err := e.er.VerifyErasureReceipts(e.as("portal-b"), &pb.VerifyErasureReceiptsRequest{Parent: "businessUnits/b"})
+	if err != nil || !own.GetIntact() || own.GetReceiptsChecked() != 1 || own.GetHeadHash() != second.GetHash() {
+		t.Errorf("VerifyErasureReceipts(b) as b = %v, %v", own, err)
+	}
+	_, err = e.er.VerifyErasureReceipts(e.as("portal-b"), &pb.VerifyErasureReceiptsRequest{Parent: "businessUnits/a"})
+	wantCode(t, "VerifyErasureReceipts(a) as b", err, codes.PermissionDenied, "parent")
 }
 
 // TestReceiptTampering edits and removes receipts in the database file
@@ -110,14 +121,15 @@ func TestReceiptTampering(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.GetIntact() || v.GetProblem() != tamper.problem || v.GetBrokenAtSequence() != tamper.at {
+			if v.GetIntact() || v.GetProblem() != tamper.problem || v.GetBrokenAtSequence() != tamper.at || v.GetBrokenChain() != "businessUnits/a" {
 				t.Errorf("VerifyErasureReceipts = intact %v, %q at %d, want %q at %d", v.GetIntact(), v.GetProblem(), v.GetBrokenAtSequence(), tamper.problem, tamper.at)
 			}
 		})
 	}
 }
 
-func seqKey(n uint64) []byte { return []byte{0, 0, 0, 0, 0, 0, 0, byte(n)} }
+// seqKey is the database key of receipt n in business unit a's chain.
+func seqKey(n uint64) []byte { return []byte{'a', 0, 0, 0, 0, 0, 0, 0, 0, byte(n)} }
 
 // copyStore is a downstream service that copied invitation data: it keeps
 // customers by the keyed hash of their address and erases on events.

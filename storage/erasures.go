@@ -132,9 +132,18 @@ func ReceiptHash(r *Receipt) [32]byte {
 	return sha256.Sum256(r.content())
 }
 
-func (r *readTx) EachReceipt(after uint64, fn func(*Receipt) bool) error {
+// Receipts form one chain per business unit and one, named "", for
+// erasures that cross business units (consumer erasures, retention), so a
+// business sees no trace of another's erasures in its own chain.
+
+func receiptKey(chain string, seq uint64) []byte {
+	return append(buPrefix(chain), u64(seq)...)
+}
+
+func (r *readTx) EachReceipt(chain string, after uint64, fn func(*Receipt) bool) error {
+	prefix := buPrefix(chain)
 	c := r.tx.Bucket(bucketReceipts).Cursor()
-	for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+	for k, v := c.Seek(receiptKey(chain, after+1)); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Next() {
 		rc, err := decodeReceipt(v)
 		if err != nil {
 			return wrap("reading receipt", err)
@@ -144,6 +153,19 @@ func (r *readTx) EachReceipt(after uint64, fn func(*Receipt) bool) error {
 		}
 	}
 	return nil
+}
+
+// chainKey is a chain's key in bucketChains: bbolt refuses the empty key
+// the chain across business units would have.
+func chainKey(chain string) []byte { return append([]byte{0}, chain...) }
+
+func (r *readTx) ReceiptChains() ([]string, error) {
+	var chains []string
+	err := r.tx.Bucket(bucketChains).ForEach(func(k, _ []byte) error {
+		chains = append(chains, string(k[1:]))
+		return nil
+	})
+	return chains, err
 }
 
 func chainPoint(v []byte) ChainPoint {
@@ -157,49 +179,78 @@ func chainPoint(v []byte) ChainPoint {
 
 func (p ChainPoint) bytes() []byte { return append(u64(p.Sequence), p.Hash[:]...) }
 
-func (r *readTx) ReceiptChain() (ChainPoint, ChainPoint, error) {
-	meta := r.tx.Bucket(bucketMeta)
-	return chainPoint(meta.Get(metaReceiptHead)), chainPoint(meta.Get(metaReceiptBase)), nil
+// A chain's record in bucketChains is its head and its base.
+
+func (r *readTx) ReceiptChain(chain string) (ChainPoint, ChainPoint, error) {
+	v := r.tx.Bucket(bucketChains).Get(chainKey(chain))
+	if v == nil {
+		return ChainPoint{}, ChainPoint{}, nil
+	}
+	if len(v) != 80 {
+		return ChainPoint{}, ChainPoint{}, ErrCorrupt
+	}
+	return chainPoint(v[:40]), chainPoint(v[40:]), nil
+}
+
+func (w *writeTx) putChain(chain string, head, base ChainPoint) error {
+	return w.bucket(bucketChains).Put(chainKey(chain), append(head.bytes(), base.bytes()...))
 }
 
 func (w *writeTx) AppendReceipt(rc *Receipt) error {
-	head, _, _ := w.ReceiptChain()
+	head, base, err := w.ReceiptChain(rc.BusinessUnit)
+	if err != nil {
+		return err
+	}
 	rc.Sequence = head.Sequence + 1
 	rc.PrevHash = head.Hash
 	rc.Hash = ReceiptHash(rc)
 
-	err := w.bucket(bucketReceipts).Put(u64(rc.Sequence), append(rc.content(), rc.Hash[:]...))
+	err = w.bucket(bucketReceipts).Put(receiptKey(rc.BusinessUnit, rc.Sequence), append(rc.content(), rc.Hash[:]...))
 	if err == nil {
-		err = w.bucket(bucketMeta).Put(metaReceiptHead, ChainPoint{rc.Sequence, rc.Hash}.bytes())
+		err = w.putChain(rc.BusinessUnit, ChainPoint{rc.Sequence, rc.Hash}, base)
 	}
 	return wrap("appending receipt", err)
 }
 
 func (w *writeTx) PruneReceipts(expired func(time.Time) bool, limit int) (int, error) {
+	chains, err := w.ReceiptChains()
+	if err != nil {
+		return 0, err
+	}
 	receipts := w.bucket(bucketReceipts)
-	c := receipts.Cursor()
 	n := 0
-	var last ChainPoint
-	// A deleted key is never followed by Next, which may skip one; the
-	// next First finds the new first key.
-	for k, v := c.First(); k != nil && n < limit; k, v = c.First() {
-		rc, err := decodeReceipt(v)
+	for _, chain := range chains {
+		head, base, err := w.ReceiptChain(chain)
 		if err != nil {
-			return n, wrap("pruning receipts", err)
+			return n, err
 		}
-		if !expired(rc.EndTime) {
-			break
+		pruned := false
+		for n < limit {
+			k := receiptKey(chain, base.Sequence+1)
+			v := receipts.Get(k)
+			if v == nil {
+				break
+			}
+			rc, err := decodeReceipt(v)
+			if err != nil {
+				return n, wrap("pruning receipts", err)
+			}
+			if !expired(rc.EndTime) {
+				break
+			}
+			if err := receipts.Delete(k); err != nil {
+				return n, wrap("pruning receipts", err)
+			}
+			base, pruned = ChainPoint{rc.Sequence, rc.Hash}, true
+			n++
 		}
-		last = ChainPoint{rc.Sequence, rc.Hash}
-		if err := c.Delete(); err != nil {
-			return n, wrap("pruning receipts", err)
+		if pruned {
+			if err := w.putChain(chain, head, base); err != nil {
+				return n, wrap("pruning receipts", err)
+			}
 		}
-		n++
 	}
-	if n == 0 {
-		return 0, nil
-	}
-	return n, wrap("pruning receipts", w.bucket(bucketMeta).Put(metaReceiptBase, last.bytes()))
+	return n, nil
 }
 
 func (r *readTx) EachEvent(after uint64, fn func(*Event) bool) error {

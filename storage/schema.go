@@ -43,8 +43,12 @@ var (
 	bucketErasures = []byte("erasures")
 	// bucketActive: id -> bu for every erasure that has not finished.
 	bucketActive = []byte("active-erasures")
-	// bucketReceipts: sequence -> receipt.
+	// bucketReceipts: chain 0x00 sequence -> receipt; the chain is a
+	// business unit, or empty for erasures that cross business units.
 	bucketReceipts = []byte("receipts")
+	// bucketChains: 0x00 chain -> head (sequence, hash) and base (sequence,
+	// hash) of its receipts.
+	bucketChains = []byte("receipt-chains")
 	// bucketEvents: sequence -> erasure event.
 	bucketEvents = []byte("events")
 	// bucketSuppressions: hash scope -> suppression; scope is a business
@@ -64,7 +68,7 @@ var (
 		bucketExpiry, bucketBCC, bucketDedupe, bucketSettings, bucketRequests,
 		bucketErasures, bucketActive, bucketReceipts, bucketEvents,
 		bucketSuppressions, bucketSlotFree, bucketSlotWipe, bucketScrub,
-		bucketUnits, bucketCleanups,
+		bucketUnits, bucketCleanups, bucketChains,
 	}
 )
 
@@ -74,8 +78,6 @@ var (
 	metaSecret      = []byte("secret")       // 32 random bytes, the root of derived keys
 	metaNextSlot    = []byte("next-slot")    // uint64, first never-used key slot
 	metaOpen        = []byte("open")         // present while a process has the store open
-	metaReceiptHead = []byte("receipt-head") // sequence (8) hash (32) of the last receipt
-	metaReceiptBase = []byte("receipt-base") // sequence (8) hash (32) of the last pruned receipt
 	metaEventSeq    = []byte("event-seq")    // uint64, last event sequence used
 )
 

@@ -82,11 +82,15 @@ type ReadTx interface {
 	// first.
 	ActiveErasures() ([]Erasure, error)
 
-	// EachReceipt visits receipts with sequences after after, in order.
-	EachReceipt(after uint64, fn func(*Receipt) bool) error
-	// ReceiptChain returns the sequence and hash of the last receipt (the
-	// head) and of the last pruned receipt (the base; zero when none).
-	ReceiptChain() (head, base ChainPoint, err error)
+	// EachReceipt visits the receipts of a chain (a business unit, or ""
+	// for erasures across business units) with sequences after after, in
+	// order.
+	EachReceipt(chain string, after uint64, fn func(*Receipt) bool) error
+	// ReceiptChains lists the chains that have receipts, in order.
+	ReceiptChains() ([]string, error)
+	// ReceiptChain returns the sequence and hash of a chain's last receipt
+	// (the head) and of its last pruned receipt (the base; zero when none).
+	ReceiptChain(chain string) (head, base ChainPoint, err error)
 	// EachEvent visits erasure events with sequences after after, in order.
 	EachEvent(after uint64, fn func(*Event) bool) error
 	// EventBounds returns the sequences of the oldest event held (0 when
@@ -162,12 +166,12 @@ type WriteTx interface {
 	PutErasure(e *Erasure) error
 	// DeleteErasure removes a finished erasure job.
 	DeleteErasure(bu string, id ID) error
-	// AppendReceipt adds r to the end of the receipt chain, setting its
-	// Sequence, PrevHash and Hash.
+	// AppendReceipt adds r to the end of the chain of its business unit,
+	// setting its Sequence, PrevHash and Hash.
 	AppendReceipt(r *Receipt) error
-	// PruneReceipts removes up to limit receipts from the start of the
-	// chain while expired says their end time has expired, moving the
-	// chain base past them.
+	// PruneReceipts removes up to limit receipts from the starts of the
+	// chains while expired says their end time has expired, moving each
+	// chain's base past them.
 	PruneReceipts(expired func(end time.Time) bool, limit int) (int, error)
 	// AppendEvent adds an erasure event, setting its Sequence.
 	AppendEvent(ev *Event) error

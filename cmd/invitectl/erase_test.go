@@ -46,7 +46,7 @@ func TestEraseCustomer(t *testing.T) {
 		"requested by":                          "shop-a",
 		"request id":                            "gdpr-1",
 		"progress":                              "1/1 (100%)",
-		"receipt":                               "erasureReceipts/1",
+		"receipt":                               "businessUnits/a/erasureReceipts/1",
 		"  invitations":                         "1",
 		"  scheduled sends cancelled":           "1",
 		"  last-invited records":                "1",
@@ -170,9 +170,9 @@ func TestReceipts(t *testing.T) {
 		t.Errorf("receipts -kind up-to-date = %q, want none", got)
 	}
 
-	out := s.mustCLI("admin", "receipts", "verify")
+	out := s.mustCLI("shop-a", "receipts", "verify", "-unit", "a")
 	if !strings.HasPrefix(out, "receipt chain intact\n") || field(out, "receipts checked") != "3" || field(out, "head hash") != list[2][6] {
-		t.Errorf("receipts verify =\n%s", out)
+		t.Errorf("receipts verify -unit a =\n%s", out)
 	}
 
 	// Remove the middle receipt behind the service's back.
@@ -184,7 +184,10 @@ func TestReceipts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("receipts")).Delete([]byte{0, 0, 0, 0, 0, 0, 0, 2}) })
+	// Keys are the chain (business unit a), a 0x00, and the sequence.
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("receipts")).Delete([]byte{'a', 0, 0, 0, 0, 0, 0, 0, 0, 2})
+	})
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
@@ -197,7 +200,7 @@ func TestReceipts(t *testing.T) {
 	if r.code != 1 || r.stderr != "" {
 		t.Errorf("receipts verify of a broken chain = %d, stderr %q, want 1 and nothing", r.code, r.stderr)
 	}
-	if !strings.HasPrefix(r.stdout, "receipt chain BROKEN at sequence 2: ") {
+	if !strings.HasPrefix(r.stdout, "receipt chain BROKEN in businessUnits/a at sequence 2: ") {
 		t.Errorf("receipts verify of a broken chain =\n%s", r.stdout)
 	}
 }

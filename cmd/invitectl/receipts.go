@@ -60,14 +60,19 @@ func runReceipts(c *cli, args []string) error {
 // runReceiptsVerify checks the receipt chain. A broken chain ends the
 // command with status 1.
 func runReceiptsVerify(c *cli, args []string) error {
-	f := newFlags("receipts verify", "", "Check the whole receipt hash chain (platform admins). Exits with status 1 when it is broken.")
+	f := newFlags("receipts verify", "", "Check a business unit's receipt hash chain, or without -unit every chain (platform admins). Exits with status 1 when a chain is broken.")
+	unit := f.String("unit", "", "business `unit` whose chain to check; empty or - for every chain")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	req := &pb.VerifyErasureReceiptsRequest{}
+	if *unit != "" {
+		req.Parent = parent(*unit)
 	}
 
 	ctx, cancel := c.call()
 	defer cancel()
-	resp, err := c.er.VerifyErasureReceipts(ctx, &pb.VerifyErasureReceiptsRequest{})
+	resp, err := c.er.VerifyErasureReceipts(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -76,10 +81,16 @@ func runReceiptsVerify(c *cli, args []string) error {
 		if resp.GetIntact() {
 			f.line("receipt chain intact")
 		} else {
-			f.line(fmt.Sprintf("receipt chain BROKEN at sequence %d: %s", resp.GetBrokenAtSequence(), resp.GetProblem()))
+			chain := resp.GetBrokenChain()
+			if chain == "" {
+				chain = "the chain across business units"
+			}
+			f.line(fmt.Sprintf("receipt chain BROKEN in %s at sequence %d: %s", chain, resp.GetBrokenAtSequence(), resp.GetProblem()))
 		}
 		f.add("receipts checked", itoa(resp.GetReceiptsChecked()))
-		f.add("head hash", resp.GetHeadHash())
+		if resp.GetHeadHash() != "" {
+			f.add("head hash", resp.GetHeadHash())
+		}
 	})
 	if err == nil && !resp.GetIntact() {
 		return errSilent

@@ -79,89 +79,118 @@ func (s *Service) Stream(ctx context.Context, after uint64, send func(*storage.E
 	}
 }
 
-// Receipts returns up to limit receipts after sequence after that match
+// Receipts returns up to limit receipts of chain (a business unit, or ""
+// for erasures across business units) after sequence after that match
 // keep, in chain order, and the sequence to continue after (0 at the end).
-func (s *Service) Receipts(ctx context.Context, after uint64, limit int, keep func(*storage.Receipt) bool) ([]storage.Receipt, uint64, error) {
+func (s *Service) Receipts(ctx context.Context, chain string, after uint64, limit int, keep func(*storage.Receipt) bool) ([]storage.Receipt, uint64, error) {
 	var out []storage.Receipt
 	var next uint64
 	const scanBudget = 20000
+	more := false
 	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
 		scanned := 0
-		return tx.EachReceipt(after, func(r *storage.Receipt) bool {
+		return tx.EachReceipt(chain, after, func(r *storage.Receipt) bool {
+			if len(out) == limit || scanned == scanBudget {
+				more = true
+				return false
+			}
 			scanned++
+			next = r.Sequence
 			if keep(r) {
 				out = append(out, *r)
 			}
-			next = r.Sequence
-			return len(out) <= limit && scanned < scanBudget
+			return true
 		})
 	})
-	if err != nil {
-		return nil, 0, err
+	if err != nil || !more {
+		return out, 0, err
 	}
-	if len(out) > limit {
-		return out[:limit], out[limit-1].Sequence, nil
-	}
-	if len(out) < limit && next != 0 {
-		// Stopped by the scan budget, or at the end; only the former needs
-		// a token, and the end has no receipt after next.
-		var more bool
-		s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
-			return tx.EachReceipt(next, func(*storage.Receipt) bool { more = true; return false })
-		})
-		if more {
-			return out, next, nil
-		}
-	}
-	return out, 0, nil
+	return out, next, nil
 }
 
-// Verification is the outcome of checking the receipt chain.
+// ReceiptChains lists the receipt chains, "" first.
+func (s *Service) ReceiptChains(ctx context.Context) ([]string, error) {
+	var chains []string
+	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+		var err error
+		chains, err = tx.ReceiptChains()
+		return err
+	})
+	return chains, err
+}
+
+// Verification is the outcome of checking receipt chains.
 type Verification struct {
-	Intact   bool
-	Checked  int64
+	Intact  bool
+	Checked int64
+	// Chain, BrokenAt and Problem say where the first break is.
+	Chain    string
 	BrokenAt uint64
 	Problem  string
-	Head     [32]byte
+	// Head is the hash of the last receipt, when one chain was checked.
+	Head [32]byte
 }
 
-// VerifyReceipts walks the whole receipt chain from its base and checks
-// that every receipt's hash is right, that each links to the one before
-// with no gap in sequence, and that the last one is the recorded head.
-func (s *Service) VerifyReceipts(ctx context.Context) (Verification, error) {
+// VerifyReceipts checks the given chains, every one when chains is nil:
+// each receipt's hash is right, each links to the one before with no gap
+// in sequence and belongs to its chain, and the last one is the chain's
+// recorded head.
+func (s *Service) VerifyReceipts(ctx context.Context, chains []string) (Verification, error) {
 	var v Verification
 	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
-		head, base, err := tx.ReceiptChain()
-		if err != nil {
-			return err
-		}
-		prev := base
-		v.Head = head.Hash
-		err = tx.EachReceipt(base.Sequence, func(r *storage.Receipt) bool {
-			v.Checked++
-			switch {
-			case r.Sequence != prev.Sequence+1:
-				v.BrokenAt, v.Problem = prev.Sequence+1, "receipt missing"
-			case r.PrevHash != prev.Hash:
-				v.BrokenAt, v.Problem = r.Sequence, "does not link to the receipt before it"
-			case storage.ReceiptHash(r) != r.Hash:
-				v.BrokenAt, v.Problem = r.Sequence, "content does not match its hash"
-			default:
-				prev = storage.ChainPoint{Sequence: r.Sequence, Hash: r.Hash}
-				return true
+		if chains == nil {
+			var err error
+			if chains, err = tx.ReceiptChains(); err != nil {
+				return err
 			}
-			return false
-		})
-		if err != nil {
-			return err
 		}
-		if v.Problem == "" && prev != head {
-			v.BrokenAt, v.Problem = prev.Sequence+1, "receipts after this point are missing"
+		for _, chain := range chains {
+			ok, err := verifyChain(tx, chain, &v)
+			if err != nil || !ok {
+				return err
+			}
 		}
-		v.Intact = v.Problem == ""
+		v.Intact = true
 		return nil
 	})
 	return v, err
+}
+
+func verifyChain(tx storage.ReadTx, chain string, v *Verification) (bool, error) {
+	head, base, err := tx.ReceiptChain(chain)
+	if err != nil {
+		return false, err
+	}
+	prev := base
+	v.Head = head.Hash
+	err = tx.EachReceipt(chain, base.Sequence, func(r *storage.Receipt) bool {
+		v.Checked++
+		switch {
+		case r.Sequence != prev.Sequence+1:
+			v.BrokenAt, v.Problem = prev.Sequence+1, "receipt missing"
+		case r.PrevHash != prev.Hash:
+			v.BrokenAt, v.Problem = r.Sequence, "does not link to the receipt before it"
+		case storage.ReceiptHash(r) != r.Hash:
+			v.BrokenAt, v.Problem = r.Sequence, "content does not match its hash"
+		case r.BusinessUnit != chain:
+			v.BrokenAt, v.Problem = r.Sequence, "belongs to another chain"
+		default:
+			prev = storage.ChainPoint{Sequence: r.Sequence, Hash: r.Hash}
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		return false, err
+	}
+	if v.Problem == "" && prev != head {
+		v.BrokenAt, v.Problem = prev.Sequence+1, "receipts after this point are missing"
+	}
+	if v.Problem != "" {
+		v.Chain = chain
+		return false, nil
+	}
+	return true, nil
 }
 
 // HexHash formats a hash for the API.

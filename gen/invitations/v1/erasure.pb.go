@@ -346,8 +346,8 @@ type Erasure struct {
 	RecordsTotal int64 `protobuf:"varint,17,opt,name=records_total,json=recordsTotal,proto3" json:"records_total,omitempty"`
 	// Output only. True for a preview: nothing was erased.
 	Preview bool `protobuf:"varint,18,opt,name=preview,proto3" json:"preview,omitempty"`
-	// Output only. The receipt left when the erasure finished, in the form
-	// `erasureReceipts/{sequence}`.
+	// Output only. The receipt left when the erasure finished; see
+	// ErasureReceipt.name.
 	Receipt       string `protobuf:"bytes,19,opt,name=receipt,proto3" json:"receipt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -517,14 +517,18 @@ func (x *Erasure) GetReceipt() string {
 }
 
 // ErasureReceipt is the permanent, personal-data-free record of a finished
-// erasure. Receipts form a hash chain: each one's hash covers its content
-// and the previous receipt's hash, so an edited or removed receipt breaks
-// the chain.
+// erasure. Receipts form hash chains, one per business unit and one for
+// erasures that cross business units (consumer erasures and retention):
+// each receipt's hash covers its content and the previous receipt's hash in
+// its chain, so an edited or removed receipt breaks the chain, and no
+// business sees another's erasures in its own.
 type ErasureReceipt struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Resource name, in the form `erasureReceipts/{sequence}`.
+	// Resource name: `businessUnits/{business_unit}/erasureReceipts/{sequence}`
+	// in a business unit's chain, `erasureReceipts/{sequence}` in the chain of
+	// erasures across business units.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Position in the chain, from 1, without gaps.
+	// Position in its chain, from 1, without gaps.
 	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// The erasure, or empty for retention sweeps.
 	Erasure string `protobuf:"bytes,3,opt,name=erasure,proto3" json:"erasure,omitempty"`
@@ -549,8 +553,8 @@ type ErasureReceipt struct {
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	// When the erasure finished.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	// Hex SHA-256 of the previous receipt, or of the chain anchor for the
-	// first receipt still held.
+	// Hex SHA-256 of the previous receipt in the chain; for the first
+	// receipt still held, of the last one pruned (zeros if none was).
 	PreviousHash string `protobuf:"bytes,14,opt,name=previous_hash,json=previousHash,proto3" json:"previous_hash,omitempty"`
 	// Hex SHA-256 over previous_hash and this receipt's content.
 	Hash          string `protobuf:"bytes,15,opt,name=hash,proto3" json:"hash,omitempty"`

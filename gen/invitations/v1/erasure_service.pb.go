@@ -601,7 +601,7 @@ func (x *ListErasuresResponse) GetNextPageToken() string {
 type ListErasureReceiptsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. `businessUnits/{business_unit}` for that business unit's
-	// receipts, or `businessUnits/-` for all (platform admins only).
+	// chain, or `businessUnits/-` for every chain (platform admins only).
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Optional. Page size: 0 means 50; values above 1,000 are treated as
 	// 1,000; negative values are invalid.
@@ -745,9 +745,13 @@ func (x *ListErasureReceiptsResponse) GetNextPageToken() string {
 	return ""
 }
 
-// VerifyErasureReceiptsRequest asks for a check of the receipt chain.
+// VerifyErasureReceiptsRequest asks for a check of receipt chains.
 type VerifyErasureReceiptsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional. `businessUnits/{business_unit}` checks that business unit's
+	// chain; empty or `businessUnits/-` checks every chain (platform admins
+	// only).
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -782,20 +786,30 @@ func (*VerifyErasureReceiptsRequest) Descriptor() ([]byte, []int) {
 	return file_invitations_v1_erasure_service_proto_rawDescGZIP(), []int{12}
 }
 
+func (x *VerifyErasureReceiptsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
 // VerifyErasureReceiptsResponse reports the outcome of the check.
 type VerifyErasureReceiptsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// True when every receipt still held links to the one before it and the
-	// last one matches the recorded head of the chain.
+	// True when every receipt still held links to the one before it in its
+	// chain and the last one matches the chain's recorded head.
 	Intact bool `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
 	// How many receipts were checked.
 	ReceiptsChecked int64 `protobuf:"varint,2,opt,name=receipts_checked,json=receiptsChecked,proto3" json:"receipts_checked,omitempty"`
-	// The first sequence where the chain breaks; 0 when intact.
+	// The first sequence where a chain breaks; 0 when intact.
 	BrokenAtSequence int64 `protobuf:"varint,3,opt,name=broken_at_sequence,json=brokenAtSequence,proto3" json:"broken_at_sequence,omitempty"`
 	// What is wrong at broken_at_sequence; empty when intact.
 	Problem string `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
-	// Hex SHA-256 of the last receipt: the head of the chain.
-	HeadHash      string `protobuf:"bytes,5,opt,name=head_hash,json=headHash,proto3" json:"head_hash,omitempty"`
+	// When one chain was checked, hex SHA-256 of its last receipt: its head.
+	HeadHash string `protobuf:"bytes,5,opt,name=head_hash,json=headHash,proto3" json:"head_hash,omitempty"`
+	// The chain that breaks: `businessUnits/{business_unit}`, or empty for
+	// the chain of erasures across business units. Empty when intact.
+	BrokenChain   string `protobuf:"bytes,6,opt,name=broken_chain,json=brokenChain,proto3" json:"broken_chain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -861,6 +875,13 @@ func (x *VerifyErasureReceiptsResponse) GetProblem() string {
 func (x *VerifyErasureReceiptsResponse) GetHeadHash() string {
 	if x != nil {
 		return x.HeadHash
+	}
+	return ""
+}
+
+func (x *VerifyErasureReceiptsResponse) GetBrokenChain() string {
+	if x != nil {
+		return x.BrokenChain
 	}
 	return ""
 }
@@ -1215,14 +1236,16 @@ const file_invitations_v1_erasure_service_proto_rawDesc = "" +
 	"endTimeEnd\"\x81\x01\n" +
 	"\x1bListErasureReceiptsResponse\x12:\n" +
 	"\breceipts\x18\x01 \x03(\v2\x1e.invitations.v1.ErasureReceiptR\breceipts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x1e\n" +
-	"\x1cVerifyErasureReceiptsRequest\"\xc7\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"6\n" +
+	"\x1cVerifyErasureReceiptsRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\"\xea\x01\n" +
 	"\x1dVerifyErasureReceiptsResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12)\n" +
 	"\x10receipts_checked\x18\x02 \x01(\x03R\x0freceiptsChecked\x12,\n" +
 	"\x12broken_at_sequence\x18\x03 \x01(\x03R\x10brokenAtSequence\x12\x18\n" +
 	"\aproblem\x18\x04 \x01(\tR\aproblem\x12\x1b\n" +
-	"\thead_hash\x18\x05 \x01(\tR\bheadHash\"}\n" +
+	"\thead_hash\x18\x05 \x01(\tR\bheadHash\x12!\n" +
+	"\fbroken_chain\x18\x06 \x01(\tR\vbrokenChain\"}\n" +
 	"\x18ListErasureEventsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12%\n" +
 	"\x0eafter_sequence\x18\x02 \x01(\x03R\rafterSequence\x12\x1d\n" +

@@ -68,10 +68,13 @@ type ErasureServiceClient interface {
 	GetErasure(ctx context.Context, in *GetErasureRequest, opts ...grpc.CallOption) (*GetErasureResponse, error)
 	// ListErasures lists erasures, newest first.
 	ListErasures(ctx context.Context, in *ListErasuresRequest, opts ...grpc.CallOption) (*ListErasuresResponse, error)
-	// ListErasureReceipts lists receipts in chain order.
+	// ListErasureReceipts lists a business unit's receipts in chain order, or
+	// for platform admins every chain, the chain of erasures across business
+	// units first.
 	ListErasureReceipts(ctx context.Context, in *ListErasureReceiptsRequest, opts ...grpc.CallOption) (*ListErasureReceiptsResponse, error)
-	// VerifyErasureReceipts checks the whole receipt chain. A broken chain is
-	// reported in the response, not as an error. Platform admins only.
+	// VerifyErasureReceipts checks a business unit's receipt chain, or every
+	// chain (platform admins only). A broken chain is reported in the
+	// response, not as an error.
 	VerifyErasureReceipts(ctx context.Context, in *VerifyErasureReceiptsRequest, opts ...grpc.CallOption) (*VerifyErasureReceiptsResponse, error)
 	// ListErasureEvents lists erasure events in order, for polling consumers.
 	// Event consumers and platform admins only.
@@ -240,10 +243,13 @@ type ErasureServiceServer interface {
 	GetErasure(context.Context, *GetErasureRequest) (*GetErasureResponse, error)
 	// ListErasures lists erasures, newest first.
 	ListErasures(context.Context, *ListErasuresRequest) (*ListErasuresResponse, error)
-	// ListErasureReceipts lists receipts in chain order.
+	// ListErasureReceipts lists a business unit's receipts in chain order, or
+	// for platform admins every chain, the chain of erasures across business
+	// units first.
 	ListErasureReceipts(context.Context, *ListErasureReceiptsRequest) (*ListErasureReceiptsResponse, error)
-	// VerifyErasureReceipts checks the whole receipt chain. A broken chain is
-	// reported in the response, not as an error. Platform admins only.
+	// VerifyErasureReceipts checks a business unit's receipt chain, or every
+	// chain (platform admins only). A broken chain is reported in the
+	// response, not as an error.
 	VerifyErasureReceipts(context.Context, *VerifyErasureReceiptsRequest) (*VerifyErasureReceiptsResponse, error)
 	// ListErasureEvents lists erasure events in order, for polling consumers.
 	// Event consumers and platform admins only.
