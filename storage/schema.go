@@ -74,11 +74,11 @@ var (
 
 // Keys of bucketMeta.
 var (
-	metaSchema      = []byte("schema")       // uint64 schema version
-	metaSecret      = []byte("secret")       // 32 random bytes, the root of derived keys
-	metaNextSlot    = []byte("next-slot")    // uint64, first never-used key slot
-	metaOpen        = []byte("open")         // present while a process has the store open
-	metaEventSeq    = []byte("event-seq")    // uint64, last event sequence used
+	metaSchema   = []byte("schema")    // uint64 schema version
+	metaSecret   = []byte("secret")    // 32 random bytes, the root of derived keys
+	metaNextSlot = []byte("next-slot") // uint64, first never-used key slot
+	metaOpen     = []byte("open")      // present while a process has the store open
+	metaEventSeq = []byte("event-seq") // uint64, last event sequence used
 )
 
 const schemaVersion = 1
