@@ -56,7 +56,7 @@ type Config struct {
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `json:"log_level"`
 	// ErasureChunk bounds the records one erasure or sweep transaction
-	// removes; each also stops after about 10 ms of work. Default 5000.
+	// removes; each also stops after about 8 ms of work. Default 5000.
 	ErasureChunk int `json:"erasure_chunk,omitempty"`
 }
 

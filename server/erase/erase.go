@@ -80,7 +80,7 @@ type Config struct {
 	Logger    *slog.Logger
 	Retention Retention
 	// ChunkSize bounds the records one transaction removes; each also
-	// stops after about 10 ms of work. Default 5000.
+	// stops after about 8 ms of work. Default 5000.
 	ChunkSize int
 }
 

@@ -79,9 +79,9 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 			var n int
 			err := s.cfg.Store.Bulk(ctx, func(tx storage.WriteTx) error {
 				r = removal{}
+				pc := newPace()
 				refs, err := expiredRefs(tx, kind, gone, s.cfg.ChunkSize)
 				n = len(refs)
-				pc := newPace()
 				for i, rf := range refs {
 					if pc.over(i) {
 						n = s.cfg.ChunkSize // more to do: come back
