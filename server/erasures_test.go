@@ -404,3 +404,44 @@ func TestEraseUpToDateTargeted(t *testing.T) {
 	_, err = e.inv.CreateInvitation(e.as("portal-a"), &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: &pb.Invitation{RecipientEmail: "new0@example.se"}})
 	wantCode(t, "CreateInvitation(kept customer)", err, codes.FailedPrecondition, "invitation.recipient_email")
 }
+
+// TestListErasures pages through a business unit's erasures, newest first,
+// and lists every unit's for a platform admin.
+func TestListErasures(t *testing.T) {
+	e := newEnv(t)
+	var names []string
+	for i := range 5 {
+		resp, err := e.er.EraseCustomers(e.as("portal-a"), &pb.EraseCustomersRequest{Parent: "businessUnits/a", EmailAddresses: []string{fmt.Sprintf("c%d@example.se", i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append([]string{resp.GetErasure().GetName()}, names...)
+		e.clock.Advance(time.Minute)
+	}
+	if _, err := e.er.EraseCustomers(e.as("portal-b"), &pb.EraseCustomersRequest{Parent: "businessUnits/b", EmailAddresses: []string{"x@example.se"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	var got []string
+	req := &pb.ListErasuresRequest{Parent: "businessUnits/a", PageSize: 2}
+	for {
+		resp, err := e.er.ListErasures(e.as("portal-a"), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, er := range resp.GetErasures() {
+			got = append(got, er.GetName())
+		}
+		if resp.GetNextPageToken() == "" {
+			break
+		}
+		req.PageToken = resp.GetNextPageToken()
+	}
+	if diff := cmp.Diff(names, got); diff != "" {
+		t.Errorf("ListErasures(a) newest first (-want +got):\n%s", diff)
+	}
+	all, err := e.er.ListErasures(e.as("admin"), &pb.ListErasuresRequest{Parent: "businessUnits/-"})
+	if err != nil || len(all.GetErasures()) != 6 || !strings.HasPrefix(all.GetErasures()[0].GetName(), "businessUnits/b/") {
+		t.Errorf("ListErasures(-) = %d erasures, newest %q, %v; want 6, unit b's first", len(all.GetErasures()), all.GetErasures()[0].GetName(), err)
+	}
+}
