@@ -116,7 +116,10 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) ([]Result, erro
 			items[i].inv = s.newInvitation(req, st, now.Add(time.Duration(i)), items[i])
 		}
 	}
-	fingerprint := s.fingerprint(req)
+	var fingerprint storage.Hash
+	if req.RequestID != "" {
+		fingerprint = s.fingerprint(req)
+	}
 
 	var results []Result
 	if req.ValidateOnly {
