@@ -254,11 +254,12 @@ func (db *DB) tryBatch(batch []*commitReq) (int, error) {
 	// again with the next commit and at the next Open.
 	//
 	// A bulk transaction leaves the zeros unsynced, for the next ordinary
-	// commit (or Close) to sync along with its own: bulk work reports done
-	// through an ordinary commit. Should the process die first, the slots
-	// are listed for wiping or free, and Open zeroes both.
+	// commit that erases keys or asks for it (SyncErasedKeys), or Close, to
+	// sync along with its own: bulk work reports done through such a
+	// commit. Should the process die first, the slots are listed for wiping
+	// or free, and Open zeroes both.
 	toWipe := append(db.unwiped, w.freed...)
-	if len(toWipe) == 0 && (bulk || !db.zerosUnsynced) {
+	if len(toWipe) == 0 && (bulk || !db.zerosUnsynced || !w.syncErased) {
 		return -1, nil
 	}
 	err = db.slots.wipe(toWipe)

@@ -34,8 +34,9 @@ type Store interface {
 	// Bulk is Update for a large piece of background work. It never shares
 	// a transaction with other writes, and writes queued while it waits go
 	// first. The keys it erases are zeroed in the key file when it returns
-	// and synced with the next Update, so work done in Bulk should report
-	// done through an Update.
+	// and synced by the next Update that erases keys or calls
+	// SyncErasedKeys, so bulk work should report done through such an
+	// Update.
 	Bulk(ctx context.Context, fn func(WriteTx) error) error
 	// SealInvitations encrypts invitations before the transaction that
 	// inserts them, so that the write path stays short. Each needs its

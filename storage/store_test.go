@@ -596,3 +596,35 @@ func TestSkippedSlotsStayAccountedFor(t *testing.T) {
 		t.Errorf("committed record after an unclean stop = %v", err)
 	}
 }
+
+// TestBulkZerosSyncOnRequest checks that keys a Bulk write zeroed are
+// zero at once and synced by the next Update that asks for it, not by one
+// that does not.
+func TestBulkZerosSyncOnRequest(t *testing.T) {
+	db := openTest(t, t.TempDir())
+	inv := testInvitation("bu-a", "ann@example.se", t0)
+	insert(t, db, inv)
+	err := db.Bulk(t.Context(), func(tx WriteTx) error {
+		_, err := tx.DeleteInvitation("bu-a", inv.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k [32]byte
+	db.slots.read(0, &k)
+	if k != ([32]byte{}) || !db.zerosUnsynced {
+		t.Fatalf("after Bulk: key %x, unsynced %v; want zeros awaiting a sync", k[:4], db.zerosUnsynced)
+	}
+
+	insert(t, db, testInvitation("bu-a", "bo@example.se", t0))
+	if !db.zerosUnsynced {
+		t.Error("an Update that neither erased nor asked synced the zeros")
+	}
+	if err := db.Update(t.Context(), func(tx WriteTx) error { tx.SyncErasedKeys(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if db.zerosUnsynced {
+		t.Error("SyncErasedKeys left the zeros unsynced")
+	}
+}

@@ -184,6 +184,11 @@ type WriteTx interface {
 	// DeleteSuppression removes an unsubscribe; ok is false if none.
 	DeleteSuppression(h Hash, scope string) (ok bool, err error)
 
+	// SyncErasedKeys makes Update return only once the keys zeroed by
+	// earlier Bulk calls are durable too. Bulk work reports done through an
+	// Update that calls it.
+	SyncErasedKeys()
+
 	// QueueScrub records that an invitation's outbox file must be removed.
 	QueueScrub(id ID) error
 	// ClearScrubs forgets scrubs that were done.
@@ -227,7 +232,11 @@ type writeTx struct {
 	sealed   []*Sealed        // records inserted by this transaction
 	freed    []uint64         // key slots of records it deleted
 	counts   map[string]int64 // changes of customer counts by business unit
+	// syncErased asks the commit to sync keys zeroed by earlier bulk work.
+	syncErased bool
 }
+
+func (w *writeTx) SyncErasedKeys() { w.syncErased = true }
 
 // key returns the data key of slot.
 func (r *readTx) key(slot uint64) (*[32]byte, error) {

@@ -238,8 +238,10 @@ func (s *Service) finish(ctx context.Context, j *job) error {
 	return nil
 }
 
-// seal marks e done at now and appends its receipt and event.
+// seal marks e done at now and appends its receipt and event. Keys its
+// bulk chunks zeroed are synced with this commit.
 func (s *Service) seal(tx storage.WriteTx, e *storage.Erasure, now time.Time) error {
+	tx.SyncErasedKeys()
 	e.State, e.EndTime = storage.ErasureSucceeded, now
 	e.RecordsTotal = max(e.RecordsTotal, e.RecordsDone)
 

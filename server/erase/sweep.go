@@ -327,6 +327,7 @@ func (s *Service) sweepReceipt(ctx context.Context, now time.Time, c storage.Cou
 	ret := s.cfg.Retention
 	back := func(p clock.Period) time.Time { return now.AddDate(-p.Years, -p.Months, -p.Days) }
 	err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+		tx.SyncErasedKeys()
 		end := s.cfg.Clock.Now().UTC()
 		r := storage.Receipt{
 			Kind:        storage.ErasureRetention,
