@@ -343,10 +343,10 @@ func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.I
 		if e.CursorSet {
 			after = &e.CustomerCursor
 		}
-		// The first phase removed everything in scope that existed when the
-		// job started; a minute's margin covers a clock set back meanwhile.
-		sure := func(t time.Time) bool { return t.Before(e.StartTime.Add(-time.Minute)) }
-		next, done, err := r.walk(tx, bu, after, budget, before, before, sure, sc.p)
+		// Whether a record in scope is gone is checked, never assumed: a
+		// clock set back while the job ran can give new records old times.
+		never := func(time.Time) bool { return false }
+		next, done, err := r.walk(tx, bu, after, budget, before, before, never, sc.p)
 		if next != nil {
 			e.CustomerCursor, e.CursorSet = *next, true
 		}
