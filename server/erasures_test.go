@@ -155,11 +155,17 @@ func TestErasePreviewChangesNothing(t *testing.T) {
 		t.Errorf("preview stored %d erasures", len(list.GetErasures()))
 	}
 
+	// The date is today: the cut-off is the moment of the request, so
+	// what was made before it is in scope and nothing after it.
+	e.clock.Advance(time.Minute)
 	date, err := e.er.EraseUpToDate(e.as("portal-a"), &pb.EraseUpToDateRequest{
 		Parent: "businessUnits/a", Date: &pb.CalendarDate{Year: 2026, Month: 3, Day: 5}, ValidateOnly: true,
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got, want := date.GetErasure().GetCutOffTime().AsTime(), e.clock.Now(); !got.Equal(want) {
+		t.Errorf("cut-off for today = %v, want the request time %v", got, want)
 	}
 	want := &pb.ErasureCounts{Invitations: 4, ScheduledSendsCancelled: 1, LinkTokens: 4, LastInvitedRecords: 3, OutboxMessages: 3}
 	if diff := cmp.Diff(want, date.GetErasure().GetCounts(), protocmp.Transform()); diff != "" {

@@ -295,14 +295,25 @@ func (s *Service) EraseUpToDate(ctx context.Context, bu string, date storage.Dat
 		return storage.Erasure{}, err
 	}
 
+	// What is created after the request is new activity, not the data the
+	// business asked to erase: the cut-off is never later than now. That
+	// also lets the job end while invitations keep coming.
+	cutOff := clock.StartOfDay(date.Year, time.Month(date.Month), date.Day+1, loc).UTC()
 	e := storage.Erasure{
 		BusinessUnit: bu,
 		Kind:         storage.ErasureUpToDate,
 		CutOffDate:   date,
 		TimeZone:     zone,
-		CutOff:       clock.StartOfDay(date.Year, time.Month(date.Month), date.Day+1, loc).UTC(),
+		CutOff:       minTime(cutOff, s.cfg.Clock.Now().UTC()),
 	}
 	return s.submit(ctx, e, o, false)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func checkDate(d storage.Date, today time.Time) error {

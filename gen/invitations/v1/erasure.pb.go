@@ -316,8 +316,10 @@ type Erasure struct {
 	CutOffDate *CalendarDate `protobuf:"bytes,5,opt,name=cut_off_date,json=cutOffDate,proto3" json:"cut_off_date,omitempty"`
 	// Output only. For UP_TO_DATE: the IANA time zone the date is read in.
 	TimeZone string `protobuf:"bytes,6,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
-	// Output only. For UP_TO_DATE: the first instant not erased, the start of
-	// the day after cut_off_date in time_zone.
+	// Output only. For UP_TO_DATE: the first instant not erased: the start
+	// of the day after cut_off_date in time_zone, or the moment the erasure
+	// was requested if that is earlier (what is created after the request is
+	// not erased).
 	CutOffTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=cut_off_time,json=cutOffTime,proto3" json:"cut_off_time,omitempty"`
 	// Output only. What was removed so far (or, for a preview, what would be).
 	Counts *ErasureCounts `protobuf:"bytes,8,opt,name=counts,proto3" json:"counts,omitempty"`
