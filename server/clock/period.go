@@ -72,3 +72,25 @@ func (p Period) After(t time.Time) time.Time {
 	}
 	return out.AddDate(0, 0, p.Days)
 }
+
+// Before is the inverse of After: the earliest creation time whose period
+// has not run out at now. Everything created before it has expired at now,
+// nothing from it on. Month ends make After skip, so a plain subtraction
+// can be off by days; this searches After itself.
+func (p Period) Before(now time.Time) time.Time {
+	now = now.UTC()
+	lo, hi := now.AddDate(-p.Years-1, -p.Months, -p.Days-1), now
+	if p.After(hi).Compare(now) <= 0 {
+		return hi // a period of nothing: all has expired
+	}
+	// Invariant: After(lo) <= now < After(hi).
+	for hi.Sub(lo) > 1 {
+		mid := lo.Add(hi.Sub(lo) / 2)
+		if p.After(mid).After(now) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
+}

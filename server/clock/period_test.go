@@ -76,3 +76,40 @@ func TestPeriodAfterNeverDecreases(t *testing.T) {
 		}
 	}
 }
+
+func TestPeriodBefore(t *testing.T) {
+	tests := []struct {
+		p    Period
+		now  time.Time
+		want time.Time
+	}{
+		// 28 February plus a month ends on 28 March; 29 February to 1
+		// March would end as April begins: on 30 March, February's
+		// records have expired and March's have not. Subtracting a month
+		// from 30 March gives 2 March instead.
+		{Period{Months: 1}, time.Date(2027, 3, 30, 12, 0, 0, 0, time.UTC), time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{Period{Days: 30}, time.Date(2027, 3, 30, 12, 0, 0, 0, time.UTC), time.Date(2027, 2, 28, 12, 0, 0, 1, time.UTC)},
+		// Made on 29 February 2028, kept until 1 March 2031 begins.
+		{Period{Years: 3}, time.Date(2031, 2, 28, 23, 0, 0, 0, time.UTC), time.Date(2028, 2, 28, 23, 0, 0, 1, time.UTC)},
+		{Period{Years: 3}, time.Date(2031, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 3, 1, 0, 0, 0, 1, time.UTC)},
+	}
+	for _, tt := range tests {
+		if got := tt.p.Before(tt.now); !got.Equal(tt.want) {
+			t.Errorf("%v.Before(%v) = %v, want %v", tt.p, tt.now, got, tt.want)
+		}
+	}
+}
+
+// TestPeriodBeforeSplitsExpired checks over a year of hours that Before
+// splits creation times exactly: one nanosecond earlier has expired, the
+// answer itself has not.
+func TestPeriodBeforeSplitsExpired(t *testing.T) {
+	for _, p := range []Period{{Months: 1}, {Years: 3}, {Years: 1, Months: 6}, {Days: 30}, {Months: 1, Days: 1}} {
+		for now := time.Date(2031, 1, 1, 0, 30, 0, 0, time.UTC); now.Year() < 2032; now = now.Add(7 * time.Hour) {
+			b := p.Before(now)
+			if !p.After(b).After(now) || p.After(b.Add(-1)).After(now) {
+				t.Fatalf("%v.Before(%v) = %v: After gives %v there and %v a nanosecond earlier", p, now, b, p.After(b), p.After(b.Add(-1)))
+			}
+		}
+	}
+}
