@@ -223,3 +223,47 @@ func (w *writeTx) PutCleanup(bu string, at time.Time) error {
 func (w *writeTx) DeleteCleanup(bu string) error {
 	return wrap("deleting cleanup", w.bucket(bucketCleanups).Delete([]byte(bu)))
 }
+
+// SweepTally is what retention sweeps removed that no receipt records yet.
+type SweepTally struct {
+	Start  time.Time // when the first sweep counted began
+	Counts Counts
+}
+
+func (r *readTx) SweepTally() (SweepTally, bool, error) {
+	v := r.tx.Bucket(bucketMeta).Get(metaSweep)
+	if v == nil {
+		return SweepTally{}, false, nil
+	}
+	d := decoder{b: v}
+	var t SweepTally
+	if d.byte() != 1 {
+		return t, false, ErrCorrupt
+	}
+	t.Start = d.time()
+	t.Counts.decode(&d)
+	return t, d.err == nil, d.err
+}
+
+func (w *writeTx) AddSweepTally(start time.Time, c Counts) error {
+	if c == (Counts{}) {
+		return nil
+	}
+	t, ok, err := w.SweepTally()
+	if err != nil {
+		return err
+	}
+	if !ok || start.Before(t.Start) {
+		t.Start = start
+	}
+	t.Counts.Add(c)
+	var e encoder
+	e.byte(1)
+	e.time(t.Start)
+	t.Counts.encode(&e)
+	return wrap("storing sweep tally", w.bucket(bucketMeta).Put(metaSweep, e.b))
+}
+
+func (w *writeTx) ClearSweepTally() error {
+	return wrap("clearing sweep tally", w.bucket(bucketMeta).Delete(metaSweep))
+}

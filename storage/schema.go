@@ -79,6 +79,7 @@ var (
 	metaNextSlot = []byte("next-slot") // uint64, first never-used key slot
 	metaOpen     = []byte("open")      // present while a process has the store open
 	metaEventSeq = []byte("event-seq") // uint64, last event sequence used
+	metaSweep    = []byte("sweep")     // tally of retention sweeps not yet receipted
 )
 
 const schemaVersion = 1

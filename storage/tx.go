@@ -51,6 +51,10 @@ type ReadTx interface {
 	EachCustomer(bu string, after *Hash, fn func(h Hash, c *Customer, refs []CustomerRef) bool) error
 	// Cleanups lists the pending customer walks of retention sweeps.
 	Cleanups() (map[string]time.Time, error)
+	// SweepTally returns what retention sweeps removed since the last
+	// receipt, and when the first of them began; ok is false when nothing
+	// is owed.
+	SweepTally() (t SweepTally, ok bool, err error)
 	// Link returns a review link's record or ErrNotFound.
 	Link(id ID) (Link, error)
 	// Due returns up to limit send-queue entries due at or before now,
@@ -144,6 +148,12 @@ type WriteTx interface {
 	// bu's customers; DeleteCleanup forgets it.
 	PutCleanup(bu string, at time.Time) error
 	DeleteCleanup(bu string) error
+	// AddSweepTally adds what one chunk of a retention sweep begun at
+	// start removed to the tally, in the chunk's transaction, so a sweep
+	// cut short still gets its receipt. ClearSweepTally empties it once
+	// the receipt is written.
+	AddSweepTally(start time.Time, c Counts) error
+	ClearSweepTally() error
 
 	// InsertBCCMessage stores a sealed raw e-mail with a reference from its
 	// customer and from everyone else it names, its dedupe entry and its

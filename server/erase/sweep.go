@@ -72,7 +72,6 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 		return storage.Counts{}, err
 	}
 	var total storage.Counts
-	var files []storage.ID
 	step := func(kind storage.RecordKind, gone func(time.Time) bool, remove func(storage.WriteTx, *removal, string, storage.ID) error) error {
 		for {
 			var r removal
@@ -92,13 +91,15 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 					}
 				}
 				r.counts.OutboxMessages = int64(s.cfg.Files.CountFiles(r.files))
-				return err
+				if err != nil {
+					return err
+				}
+				return tx.AddSweepTally(now, r.counts)
 			})
 			if err != nil {
 				return err
 			}
 			total.Add(r.counts)
-			files = append(files, r.files...)
 			if n < s.cfg.ChunkSize {
 				return nil
 			}
@@ -157,14 +158,13 @@ func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 	if err == nil {
 		err = s.prune(ctx, expiredAt(ret.Receipts, now), expiredAt(ret.Events, now))
 	}
-	if err == nil && len(files) > 0 {
-		err = s.cfg.Files.Forget(ctx, files)
-		if err == nil {
-			err = s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error { return tx.ClearScrubs(files) })
-		}
+	if err == nil {
+		// The outbox files of what this run removed, and of any run cut
+		// short before it.
+		err = s.finishScrubs(ctx)
 	}
-	if err == nil && total.Records() > 0 {
-		err = s.sweepReceipt(ctx, now, total)
+	if err == nil {
+		err = s.sweepReceipt(ctx, now)
 	}
 
 	end := s.cfg.Clock.Now().UTC()
@@ -266,6 +266,9 @@ func (s *Service) walkCleanups(ctx context.Context) (storage.Counts, error) {
 					return err
 				}
 				cursor, done = next, end
+				if err := tx.AddSweepTally(at, r.counts); err != nil {
+					return err
+				}
 				if end {
 					return tx.DeleteCleanup(bu)
 				}
@@ -321,26 +324,43 @@ func (s *Service) prune(ctx context.Context, receiptGone, eventGone func(time.Ti
 	}
 }
 
-// sweepReceipt records a sweep that removed data. Its cut-offs are the
-// creation times before which data had expired at now.
-func (s *Service) sweepReceipt(ctx context.Context, now time.Time, c storage.Counts) error {
+// sweepReceipt records what the sweeps since the last receipt removed: this
+// one and any cut short before it. Its cut-offs are the creation times
+// before which data had expired at now.
+func (s *Service) sweepReceipt(ctx context.Context, now time.Time) error {
+	var owed bool
+	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
+		var err error
+		_, owed, err = tx.SweepTally()
+		return err
+	})
+	if err != nil || !owed {
+		return err
+	}
 	ret := s.cfg.Retention
-	back := func(p clock.Period) time.Time { return now.AddDate(-p.Years, -p.Months, -p.Days) }
-	err := s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+	cutI, cutM := ret.Invitation.Before(now), ret.BCC.Before(now)
+	err = s.cfg.Store.Update(ctx, func(tx storage.WriteTx) error {
+		t, ok, err := tx.SweepTally()
+		if err != nil || !ok {
+			return err
+		}
 		tx.SyncErasedKeys()
 		end := s.cfg.Clock.Now().UTC()
 		r := storage.Receipt{
 			Kind:        storage.ErasureRetention,
 			RequestedBy: "retention",
-			CutOff:      back(ret.Invitation),
-			Counts:      c,
-			StartTime:   now,
+			CutOff:      cutI,
+			Counts:      t.Counts,
+			StartTime:   t.Start,
 			EndTime:     end,
 		}
 		if err := tx.AppendReceipt(&r); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&storage.Event{Kind: storage.ErasureRetention, CutOff: back(ret.Invitation), BCCCutOff: back(ret.BCC), CreateTime: end})
+		if err := tx.AppendEvent(&storage.Event{Kind: storage.ErasureRetention, CutOff: cutI, BCCCutOff: cutM, CreateTime: end}); err != nil {
+			return err
+		}
+		return tx.ClearSweepTally()
 	})
 	if err == nil {
 		s.events.publish()
