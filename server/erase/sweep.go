@@ -61,7 +61,8 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 // period, never earlier. Sweep walks the expiry index in creation order and
 // stops at the first record still in date, so its cost grows with what
 // expires; it works in chunks so other writes keep flowing. A run that
-// removed invitation data leaves a receipt and an event.
+// removed anything leaves one receipt and one event, covering also any run
+// cut short before it.
 func (s *Service) Sweep(ctx context.Context) (storage.Counts, error) {
 	now := s.cfg.Clock.Now().UTC()
 	ret := s.cfg.Retention
