@@ -330,3 +330,18 @@ func TestErasingAnyoneNamedErasesTheRawMail(t *testing.T) {
 		}
 	}
 }
+
+// TestRootDotAddressIsFound names a person with the root dot of a fully
+// qualified domain and erases them as they are usually written.
+func TestRootDotAddressIsFound(t *testing.T) {
+	e := newEnv(t)
+	raw := []byte("From: Shop <orders@shop.example>\r\nTo: ann@example.se\r\nCc: Berit <berit@example.se.>\r\n" +
+		"Subject: Order\r\nMessage-ID: <rd1@shop.example>\r\n\r\nThanks.\r\n")
+	if _, err := e.inv.IngestBccMessage(e.as("gateway"), &pb.IngestBccMessageRequest{Parent: "businessUnits/a", RawMessage: raw}); err != nil {
+		t.Fatal(err)
+	}
+	er, err := e.er.EraseCustomers(e.as("portal-a"), &pb.EraseCustomersRequest{Parent: "businessUnits/a", EmailAddresses: []string{"berit@example.se"}})
+	if err != nil || er.GetErasure().GetCounts().GetBccMessages() != 1 {
+		t.Errorf("erasing berit@example.se = %v, %v, want the raw e-mail that names berit@example.se.", er.GetErasure().GetCounts(), err)
+	}
+}
