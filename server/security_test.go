@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	pb "github.com/reviewdata/invitations/gen/invitations/v1"
@@ -260,6 +261,17 @@ func TestShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A reflection client that keeps its stream open between requests.
+	refl, err := reflectionpb.NewServerReflectionClient(e.conn).ServerReflectionInfo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := refl.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := refl.Recv(); err != nil || len(r.GetListServicesResponse().GetService()) == 0 {
+		t.Fatalf("reflection = %v, %v", r, err)
+	}
 
 	stopped := make(chan error, 1)
 	go func() {
@@ -272,6 +284,8 @@ func TestShutdown(t *testing.T) {
 	// reconnect, rather than holding the stop for the grace period.
 	_, err = stream.Recv()
 	wantCode(t, "event stream during shutdown", err, codes.Unavailable, "")
+	_, err = refl.Recv()
+	wantCode(t, "reflection stream during shutdown", err, codes.Unavailable, "the server is shutting down")
 	select {
 	case err := <-stopped:
 		if err != nil {

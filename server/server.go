@@ -12,6 +12,7 @@ import (
 	"net"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,6 +76,7 @@ func New(cfg Config) *Server {
 			logging.StreamServerInterceptor(slogAdapter(cfg.Logger), logOpts...),
 			recovery.StreamServerInterceptor(recoverOpts...),
 			a.stream,
+			s.endReflection,
 		),
 	)
 
@@ -153,9 +155,46 @@ func (h *healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthpb.H
 	err := h.Server.Watch(req, &watchStream{Health_WatchServer: stream, ctx: ctx})
 	select {
 	case <-h.stopping:
-		return status.Error(codes.Unavailable, "the server is shutting down")
+		return errShuttingDown
 	default:
 		return err
+	}
+}
+
+// endReflection ends reflection streams when shutdown begins. grpcurl and
+// other tools may hold one open between requests, and it would otherwise
+// keep the stop waiting for its whole grace period.
+func (s *Server) endReflection(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if !strings.HasPrefix(info.FullMethod, "/grpc.reflection.") {
+		return h(srv, ss)
+	}
+	return h(srv, &stoppableStream{ServerStream: ss, stopping: s.stopping})
+}
+
+// stoppableStream is a stream whose wait for the next request gives way
+// to shutdown.
+type stoppableStream struct {
+	grpc.ServerStream
+	stopping <-chan struct{}
+}
+
+var errShuttingDown = status.Error(codes.Unavailable, "the server is shutting down")
+
+func (st *stoppableStream) RecvMsg(m any) error {
+	select {
+	case <-st.stopping:
+		return errShuttingDown
+	default:
+	}
+	// The read goes on in its own goroutine; when the handler returns, the
+	// stream ends and the read returns with it.
+	got := make(chan error, 1)
+	go func() { got <- st.ServerStream.RecvMsg(m) }()
+	select {
+	case err := <-got:
+		return err
+	case <-st.stopping:
+		return errShuttingDown
 	}
 }
 
