@@ -260,7 +260,9 @@ func (s *Service) walkCleanups(ctx context.Context) (storage.Counts, error) {
 			err := s.cfg.Store.Bulk(ctx, func(tx storage.WriteTx) error {
 				r = removal{}
 				// A record made after the sweep began has not expired by its
-				// time: whatever is in scope is gone.
+				// time: whatever is in scope is gone. Only a clock stepped
+				// back by a whole retention period could make one look
+				// expired, and the next sweep removes such a record anyway.
 				always := func(time.Time) bool { return true }
 				next, end, err := r.walk(tx, bu, start, s.cfg.ChunkSize, goneI, goneM, always, protection{})
 				if err != nil {
