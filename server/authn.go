@@ -77,6 +77,17 @@ func allow(ctx context.Context, roles ...auth.Role) (auth.Identity, error) {
 	return id, status.Errorf(codes.PermissionDenied, "the caller's role %q may not make this call", id.Role)
 }
 
+// allowParent parses a parent of businessUnits/{bu} and checks that the
+// caller has one of roles and may act for bu.
+func allowParent(ctx context.Context, parent string, roles ...auth.Role) (string, auth.Identity, error) {
+	bu, err := parseParent("parent", parent, false)
+	if err != nil {
+		return "", auth.Identity{}, err
+	}
+	id, err := allowUnit(ctx, "parent", bu, roles...)
+	return bu, id, err
+}
+
 // allowParentOrAll parses a parent of businessUnits/{bu}, which a business
 // may use for its own units, or businessUnits/-, which only platform
 // admins may use.

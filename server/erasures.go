@@ -37,11 +37,7 @@ func options(id auth.Identity, requestID string, validateOnly bool) erase.Option
 
 // EraseCustomers implements ErasureService.
 func (s *erasureServer) EraseCustomers(ctx context.Context, req *pb.EraseCustomersRequest) (*pb.EraseCustomersResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), false)
-	if err != nil {
-		return nil, err
-	}
-	id, err := allowUnit(ctx, "parent", bu, auth.RoleBusiness)
+	bu, id, err := allowParent(ctx, req.GetParent(), auth.RoleBusiness)
 	if err != nil {
 		return nil, err
 	}
@@ -55,11 +51,7 @@ func (s *erasureServer) EraseCustomers(ctx context.Context, req *pb.EraseCustome
 
 // EraseUpToDate implements ErasureService.
 func (s *erasureServer) EraseUpToDate(ctx context.Context, req *pb.EraseUpToDateRequest) (*pb.EraseUpToDateResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), false)
-	if err != nil {
-		return nil, err
-	}
-	id, err := allowUnit(ctx, "parent", bu, auth.RoleBusiness)
+	bu, id, err := allowParent(ctx, req.GetParent(), auth.RoleBusiness)
 	if err != nil {
 		return nil, err
 	}

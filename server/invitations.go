@@ -32,11 +32,8 @@ func (s *invitationServer) status(ctx context.Context, err error) error {
 
 // CreateInvitation implements InvitationService.
 func (s *invitationServer) CreateInvitation(ctx context.Context, req *pb.CreateInvitationRequest) (*pb.CreateInvitationResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), false)
+	bu, _, err := allowParent(ctx, req.GetParent(), auth.RoleBusiness)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := allowUnit(ctx, "parent", bu, auth.RoleBusiness); err != nil {
 		return nil, err
 	}
 	if req.GetInvitation() == nil {
@@ -86,11 +83,8 @@ func prefixField(prefix string, err error) error {
 
 // BatchCreateInvitations implements InvitationService.
 func (s *invitationServer) BatchCreateInvitations(ctx context.Context, req *pb.BatchCreateInvitationsRequest) (*pb.BatchCreateInvitationsResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), false)
+	bu, _, err := allowParent(ctx, req.GetParent(), auth.RoleBusiness)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := allowUnit(ctx, "parent", bu, auth.RoleBusiness); err != nil {
 		return nil, err
 	}
 	n := len(req.GetInvitations())
@@ -178,11 +172,8 @@ func (s *invitationServer) GetInvitation(ctx context.Context, req *pb.GetInvitat
 
 // ListInvitations implements InvitationService.
 func (s *invitationServer) ListInvitations(ctx context.Context, req *pb.ListInvitationsRequest) (*pb.ListInvitationsResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), false)
+	bu, _, err := allowParent(ctx, req.GetParent(), auth.RoleBusiness)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := allowUnit(ctx, "parent", bu, auth.RoleBusiness); err != nil {
 		return nil, err
 	}
 	size, err := pageSize(req.GetPageSize())
@@ -493,11 +484,8 @@ func (s *invitationServer) Resubscribe(ctx context.Context, req *pb.ResubscribeR
 
 // IngestBccMessage implements InvitationService.
 func (s *invitationServer) IngestBccMessage(ctx context.Context, req *pb.IngestBccMessageRequest) (*pb.IngestBccMessageResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), false)
+	bu, _, err := allowParent(ctx, req.GetParent(), auth.RoleMailGateway)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := allowUnit(ctx, "parent", bu, auth.RoleMailGateway); err != nil {
 		return nil, err
 	}
 	if len(req.GetRawMessage()) == 0 {
