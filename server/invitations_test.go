@@ -98,6 +98,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"bad tag", &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: &pb.Invitation{RecipientEmail: "a@example.se", Tags: []string{"ok", "no spaces"}}}, "invitation.tags[1]"},
 		{"too many tags", &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: &pb.Invitation{RecipientEmail: "a@example.se", Tags: strings.Split("a b c d e f g h i j k", " ")}}, "invitation.tags"},
 		{"bad reply-to", &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: &pb.Invitation{RecipientEmail: "a@example.se", ReplyTo: "nobody"}}, "invitation.reply_to"},
+		{"reply-to needing SMTPUTF8", &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: &pb.Invitation{RecipientEmail: "a@example.se", ReplyTo: "kundtjänst@example.se"}}, "invitation.reply_to"},
 		{"send time too far", &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: &pb.Invitation{RecipientEmail: "a@example.se", PreferredSendTime: timestamppb.New(start.AddDate(2, 0, 0))}}, "invitation.preferred_send_time"},
 		{"invalid timestamp", &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: &pb.Invitation{RecipientEmail: "a@example.se", PreferredSendTime: &timestamppb.Timestamp{Nanos: -1}}}, "invitation.preferred_send_time"},
 		{"bad request id", &pb.CreateInvitationRequest{Parent: "businessUnits/a", Invitation: ok(), RequestId: "has space"}, "request_id"},
@@ -488,4 +489,26 @@ func TestReviewLink(t *testing.T) {
 	}
 	_, err = e.inv.ResolveReviewLink(e.as("site"), &pb.ResolveReviewLinkRequest{})
 	wantCode(t, "ResolveReviewLink(empty)", err, codes.InvalidArgument, "token")
+}
+
+// TestDeliveredAddressForms sends to a domain written with its root dot and
+// with a reply-to in a Unicode domain: both are valid when the invitation
+// is made, so both must go out, in their header forms.
+func TestDeliveredAddressForms(t *testing.T) {
+	e := newEnv(t)
+	inv := e.create("a", &pb.Invitation{RecipientEmail: "Ann@Example.se.", ReplyTo: "support@Exämple.se"})
+	e.send()
+	got, err := e.inv.GetInvitation(e.as("portal-a"), &pb.GetInvitationRequest{Name: inv.GetName()})
+	if err != nil || got.GetInvitation().GetState() != pb.Invitation_STATE_DELIVERED {
+		t.Fatalf("invitation after sending = %v, %v, want DELIVERED", got.GetInvitation().GetState(), err)
+	}
+	b, err := os.ReadFile(e.outboxFile(inv.GetName()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"To: <Ann@example.se>", "Reply-To: <support@xn--exmple-cua.se>"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("e-mail lacks %q:\n%s", want, b)
+		}
+	}
 }

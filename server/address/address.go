@@ -46,6 +46,9 @@ var (
 	ErrTooLong = errors.New("address: is longer than 254 bytes")
 	// ErrInvalid means the address is not a single plain e-mail address.
 	ErrInvalid = errors.New("address: is not a valid e-mail address")
+	// ErrNotASCII means the local part is beyond ASCII, which needs
+	// SMTPUTF8 to deliver.
+	ErrNotASCII = errors.New("address: local part is not ASCII")
 )
 
 // MaxLength is the longest address accepted, in bytes, after trimming.
@@ -96,6 +99,28 @@ func Normalize(s string) (string, error) {
 		return "", ErrInvalid
 	}
 	return out, nil
+}
+
+// Delivery returns s as it goes out in an e-mail header: the local part as
+// sent, the domain in lower-case punycode without a trailing dot. s must be
+// a valid address (see Normalize) with an ASCII local part.
+func Delivery(s string) (string, error) {
+	if _, err := Normalize(s); err != nil {
+		return "", err
+	}
+	s = strings.TrimSpace(s)
+	at := strings.LastIndexByte(s, '@')
+	local := s[:at]
+	for i := 0; i < len(local); i++ {
+		if local[i] >= 0x80 {
+			return "", ErrNotASCII
+		}
+	}
+	domain, err := profile.ToASCII(strings.TrimSuffix(s[at+1:], "."))
+	if err != nil {
+		return "", ErrInvalid
+	}
+	return local + "@" + strings.ToLower(domain), nil
 }
 
 // Hasher computes keyed hashes of normalized addresses. It is safe for

@@ -52,6 +52,26 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+func TestDelivery(t *testing.T) {
+	tests := []struct {
+		in, want string
+		err      error
+	}{
+		{"Sven.Svensson@Example.SE", "Sven.Svensson@example.se", nil},
+		{" anna@Exämple.se ", "anna@xn--exmple-cua.se", nil},
+		{"anna@example.se.", "anna@example.se", nil},
+		{"Åsa@example.se", "", ErrNotASCII},
+		{"Anna <anna@example.se>", "", ErrInvalid},
+		{"", "", ErrEmpty},
+	}
+	for _, tt := range tests {
+		got, err := Delivery(tt.in)
+		if got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("Delivery(%q) = %q, %v, want %q, %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
 func TestHashMatchesSpellings(t *testing.T) {
 	h := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
 	a, _ := Normalize("Sven.Svensson@Exämple.se")

@@ -375,7 +375,7 @@ func (s *Service) prepare(in Input) prepared {
 		return p
 	}
 	if in.ReplyTo != "" && checkReplyTo(in.ReplyTo) != nil {
-		p.err = fieldErr("reply_to", "must be a valid e-mail address")
+		p.err = fieldErr("reply_to", "must be a valid e-mail address with an ASCII local part")
 		return p
 	}
 	if len(in.Tags) > 10 {
@@ -409,7 +409,9 @@ func (s *Service) fingerprint(req CreateRequest) storage.Hash {
 	return h
 }
 
+// checkReplyTo accepts only a reply-to address that can go out in a
+// header: a valid address with an ASCII local part.
 func checkReplyTo(s string) error {
-	_, err := address.Normalize(s)
+	_, err := address.Delivery(s)
 	return err
 }

@@ -8,7 +8,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/reviewdata/invitations/server/address"
 	"github.com/reviewdata/invitations/server/mail"
 	"github.com/reviewdata/invitations/storage"
 )
@@ -149,8 +148,8 @@ func (p *SettingsPatch) validate() error {
 		}
 	}
 	if r := p.ReplyTo; r != nil && *r != "" {
-		if _, err := address.Normalize(*r); err != nil {
-			return fieldErr("settings.reply_to", "must be a valid e-mail address")
+		if checkReplyTo(*r) != nil {
+			return fieldErr("settings.reply_to", "must be a valid e-mail address with an ASCII local part")
 		}
 	}
 	return nil

@@ -11,12 +11,10 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/net/idna"
-
+	"github.com/reviewdata/invitations/server/address"
 	"github.com/reviewdata/invitations/server/clock"
 	"github.com/reviewdata/invitations/server/invite"
 	"github.com/reviewdata/invitations/server/mail"
@@ -246,9 +244,17 @@ func reason(err error) string {
 
 // render builds the e-mail of inv.
 func (s *Sender) render(inv *storage.Invitation) (*mail.Message, error) {
-	to, err := asciiAddress(inv.Email)
+	to, err := address.Delivery(inv.Email)
 	if err != nil {
-		return nil, err
+		return nil, errUndeliverable
+	}
+	var replyTo string
+	if inv.ReplyTo != "" {
+		// Checked when the invitation was made; only a rule that changed
+		// since could make it fail here.
+		if replyTo, err = address.Delivery(inv.ReplyTo); err != nil {
+			return nil, errUndeliverable
+		}
 	}
 	unsub := s.cfg.Invites.UnsubscribeLink(inv.BusinessUnit, inv.Customer)
 	subject, text, html, err := mail.Render(inv.TemplateID, inv.Locale, mail.TemplateData{
@@ -265,34 +271,13 @@ func (s *Sender) render(inv *storage.Invitation) (*mail.Message, error) {
 		ID:             inv.ID.String(),
 		From:           mail.Address{Name: inv.SenderName, Email: s.cfg.From},
 		To:             mail.Address{Name: inv.Name, Email: to},
-		ReplyTo:        inv.ReplyTo,
+		ReplyTo:        replyTo,
 		Subject:        subject,
 		Text:           text,
 		HTML:           html,
 		UnsubscribeURL: unsub,
 		Date:           s.cfg.Clock.Now(),
 	}, nil
-}
-
-// asciiAddress returns email with its domain in punycode. A local part
-// beyond ASCII would need SMTPUTF8, which the mailers do not speak.
-func asciiAddress(email string) (string, error) {
-	email = strings.TrimSpace(email)
-	at := strings.LastIndexByte(email, '@')
-	if at <= 0 {
-		return "", errUndeliverable
-	}
-	domain, err := idna.Lookup.ToASCII(email[at+1:])
-	if err != nil {
-		return "", errUndeliverable
-	}
-	local := email[:at]
-	for i := 0; i < len(local); i++ {
-		if local[i] >= 0x80 {
-			return "", errUndeliverable
-		}
-	}
-	return local + "@" + domain, nil
 }
 
 func (s *Sender) release(id storage.ID) {
