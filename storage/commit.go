@@ -38,13 +38,20 @@ func (db *DB) update(ctx context.Context, fn func(WriteTx) error, bulk bool) err
 		return err
 	}
 	r := &commitReq{ctx: ctx, fn: fn, bulk: bulk, done: make(chan struct{})}
+	// The read lock keeps Close from starting while a request is being
+	// queued, so none lands after the committer's last look.
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case db.commits <- r:
-	case <-db.closing:
-		return ErrClosed
 	case <-ctx.Done():
+		db.closeMu.RUnlock()
 		return ctx.Err()
 	}
+	db.closeMu.RUnlock()
 
 	// Once queued the write may commit at any moment, so wait for the
 	// outcome even if ctx ends: the caller must not guess.

@@ -62,6 +62,8 @@ type DB struct {
 
 	commits chan *commitReq
 	closing chan struct{}
+	closeMu sync.RWMutex // held for reading while a write is queued
+	closed  bool         // guarded by closeMu
 	stopped chan struct{}
 	syncs   sync.WaitGroup // key-file syncs started ahead of a commit
 
@@ -268,12 +270,14 @@ func (db *DB) View(ctx context.Context, fn func(ReadTx) error) error {
 
 // Close implements Store. Writes queued before Close still commit.
 func (db *DB) Close() error {
-	select {
-	case <-db.closing:
+	db.closeMu.Lock()
+	if db.closed {
+		db.closeMu.Unlock()
 		return ErrClosed
-	default:
 	}
+	db.closed = true
 	close(db.closing)
+	db.closeMu.Unlock()
 	<-db.stopped
 	db.syncs.Wait()
 

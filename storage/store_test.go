@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -626,5 +627,54 @@ func TestBulkZerosSyncOnRequest(t *testing.T) {
 	}
 	if db.zerosUnsynced {
 		t.Error("SyncErasedKeys left the zeros unsynced")
+	}
+}
+
+// TestCloseWhileWriting closes the store while writers keep queueing and
+// while a second Close runs: every write ends, committed or ErrClosed, and
+// exactly one Close does the closing.
+func TestCloseWhileWriting(t *testing.T) {
+	for round := range 50 {
+		db, err := Open(t.TempDir(), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var bad sync.Map
+		for w := range 8 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					err := db.Update(context.Background(), func(tx WriteTx) error {
+						return tx.PutSettings(fmt.Sprintf("u%d", w), Settings{FrequencyDays: i})
+					})
+					if errors.Is(err, ErrClosed) {
+						return
+					}
+					if err != nil {
+						bad.Store(w, err)
+						return
+					}
+				}
+			})
+		}
+		closes := make(chan error, 2)
+		for range 2 {
+			go func() { closes <- db.Close() }()
+		}
+		first, second := <-closes, <-closes
+		if (first == nil) == (second == nil) || !errors.Is(errors.Join(first, second), ErrClosed) {
+			t.Fatalf("round %d: two Close calls = %v and %v, want one nil and one ErrClosed", round, first, second)
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Fatalf("round %d: a write queued during Close never returned", round)
+		}
+		bad.Range(func(k, v any) bool {
+			t.Errorf("round %d: writer %v: %v", round, k, v)
+			return true
+		})
 	}
 }
