@@ -165,10 +165,13 @@ func load(ctx context.Context, c *child, from, to int, what string) error {
 				}
 				_, err := client.BatchCreateInvitations(ctx, &pb.BatchCreateInvitationsRequest{Parent: "businessUnits/" + layout(k), Invitations: invs})
 				if err != nil {
+					// Keep taking batches, unsent, so the feeder never blocks.
 					mu.Lock()
-					first = err
+					if first == nil {
+						first = err
+					}
 					mu.Unlock()
-					return
+					continue
 				}
 				p.done.Add(int64(hi - lo))
 			}
@@ -191,7 +194,11 @@ func (b *bench) scaling(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer func() { c.stop() }()
+	defer func() {
+		if c != nil {
+			c.stop()
+		}
+	}()
 
 	erased := map[int]bool{}
 	rnd := rand.New(rand.NewPCG(1, 2))
@@ -238,7 +245,9 @@ func (b *bench) scaling(ctx context.Context) error {
 
 	b.watch(c)
 	st, _ := c.storeStats(ctx)
-	if err := c.stop(); err != nil {
+	err = c.stop()
+	c = nil
+	if err != nil {
 		return err
 	}
 	c, err = startChild("-child", "service", "-data", data)
