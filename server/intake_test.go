@@ -344,4 +344,15 @@ func TestRootDotAddressIsFound(t *testing.T) {
 	if err != nil || er.GetErasure().GetCounts().GetBccMessages() != 1 {
 		t.Errorf("erasing berit@example.se = %v, %v, want the raw e-mail that names berit@example.se.", er.GetErasure().GetCounts(), err)
 	}
+
+	// The same form in a snippet is the same address.
+	snippet := `<script type="application/vnd.reviewdata.invitation+json">{"recipientEmail":"cilla@example.se."}</script>`
+	resp, err := e.inv.IngestBccMessage(e.as("gateway"), &pb.IngestBccMessageRequest{Parent: "businessUnits/a", RawMessage: orderMail("rd2@shop", "ann@example.se", snippet)})
+	if err != nil {
+		t.Fatalf("snippet naming cilla@example.se. = %v", err)
+	}
+	er, err = e.er.EraseCustomers(e.as("portal-a"), &pb.EraseCustomersRequest{Parent: "businessUnits/a", EmailAddresses: []string{"cilla@example.se"}})
+	if err != nil || er.GetErasure().GetCounts().GetInvitations() != 1 {
+		t.Errorf("erasing cilla@example.se = %v, %v, want the invitation %s", er.GetErasure().GetCounts(), err, resp.GetInvitation().GetName())
+	}
 }

@@ -35,7 +35,7 @@ func parseAddressList(v string) []address {
 
 	out := make([]address, 0, len(list))
 	for _, a := range list {
-		out = append(out, address{name: cleanName(a.Name), email: rootless(a.Address)})
+		out = append(out, address{name: cleanName(a.Name), email: strings.TrimSpace(a.Address)})
 	}
 	return out
 }
@@ -147,21 +147,11 @@ func tolerantAddress(entry string) address {
 		if gt := strings.IndexByte(email, '>'); gt >= 0 {
 			email = email[:gt]
 		}
-		return address{name: cleanName(entry[:lt]), email: rootless(email)}
+		return address{name: cleanName(entry[:lt]), email: strings.TrimSpace(email)}
 	}
 
 	email, comment := stripComments(entry)
-	return address{name: cleanName(comment), email: rootless(email)}
-}
-
-// rootless trims white space and the root dot of a fully qualified domain:
-// berit@example.se. is berit@example.se, and must be found as her.
-func rootless(email string) string {
-	email = strings.TrimSpace(email)
-	if strings.HasSuffix(email, ".") && !strings.HasSuffix(email, "..") && !strings.HasSuffix(email, "@.") {
-		email = email[:len(email)-1]
-	}
-	return email
+	return address{name: cleanName(comment), email: strings.TrimSpace(email)}
 }
 
 // lastAngle returns the index of the last < outside quotes, or -1.
@@ -259,7 +249,9 @@ func validAddress(s string) bool {
 		return false
 	}
 
-	domain := s[at+1:]
+	// A fully qualified domain may end in the root's dot: berit@example.se.
+	// is berit@example.se, and normalizing drops the dot.
+	domain := strings.TrimSuffix(s[at+1:], ".")
 	return strings.Contains(domain, ".") &&
 		!strings.HasPrefix(domain, ".") &&
 		!strings.HasSuffix(domain, ".") &&

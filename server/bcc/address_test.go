@@ -27,9 +27,6 @@ func TestParseAddressList(t *testing.T) {
 		{name: "unclosed angle", value: "Sven, S <sven@example.com", want: []address{{"Sven, S", "sven@example.com"}}},
 		{name: "comma in comment", value: "sven@example.com (Svensson, Sven), x", want: []address{{"Svensson, Sven", "sven@example.com"}, {email: "x"}}},
 		{name: "B-encoded latin-1", value: "=?ISO-8859-1?B?SvZyZ2VuIFN0cvZt?= <j@example.com>", want: []address{{"Jörgen Ström", "j@example.com"}}},
-		{name: "root dot", value: "Berit <berit@example.se.>", want: []address{{"Berit", "berit@example.se"}}},
-		{name: "root dot bare", value: "berit@example.se., per@example.net", want: []address{{email: "berit@example.se"}, {email: "per@example.net"}}},
-		{name: "two dots kept", value: "<berit@example.se..>", want: []address{{email: "berit@example.se.."}}},
 		{name: "unknown charset kept", value: "=?x-unknown?Q?Anna?= <anna@example.com>", want: []address{{"=?x-unknown?Q?Anna?=", "anna@example.com"}}},
 	}
 	for _, tt := range tests {
@@ -64,7 +61,8 @@ func TestValidAddress(t *testing.T) {
 		{name: "empty local", addr: "@example.com", want: false},
 		{name: "no dot in domain", addr: "anna@localhost", want: false},
 		{name: "leading dot in domain", addr: "anna@.example.com", want: false},
-		{name: "trailing dot in domain", addr: "anna@example.com.", want: false},
+		{name: "root dot after domain", addr: "anna@example.com.", want: true},
+		{name: "two trailing dots", addr: "anna@example.com..", want: false},
 		{name: "double dot", addr: "anna@example..com", want: false},
 		{name: "space", addr: "anna berg@example.com", want: false},
 		{name: "no-break space", addr: "anna\u00a0berg@example.com", want: false},

@@ -43,8 +43,9 @@
 //	< > ( ) [ ] , ; : " \
 //
 // and has a non-empty local part, a single @ and a domain that contains a dot
-// but neither starts nor ends with one nor has two in a row. Domains in
-// Unicode are accepted as written. Addresses keep their case.
+// but neither starts nor ends with one nor has two in a row, apart from one
+// root dot at the very end (berit@example.se.). Domains in Unicode are
+// accepted as written. Addresses keep their case.
 //
 // A valid recipientEmail in the snippet (see below) replaces the To: address.
 // When it names a different address, the To: display name is dropped, since it
