@@ -137,38 +137,42 @@ func (o *Outbox) write(id string, data []byte) error {
 	return nil
 }
 
-// Remove erases message id: it overwrites the file's bytes with zeros,
-// syncs, unlinks it and syncs the folder, and does the same to any
-// temporary file left for that id by an interrupted Send. A missing file
-// is not an error. Remove returns ErrInvalidID for an invalid id.
+// Remove erases messages: it overwrites each file's bytes with zeros,
+// syncs, unlinks it, does the same to any temporary file left for the id by
+// an interrupted Send, and syncs the folder once at the end. A missing file
+// is not an error. Remove returns ErrInvalidID if any id is invalid, before
+// removing anything.
 //
 // Zeroing reaches the disk blocks on ordinary file systems; on
 // copy-on-write or log-structured file systems old blocks may survive
 // until the file system reuses them.
-func (o *Outbox) Remove(id string) error {
-	if err := validID(id); err != nil {
-		return err
+func (o *Outbox) Remove(ids ...string) error {
+	for _, id := range ids {
+		if err := validID(id); err != nil {
+			return err
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 
-	mu := o.lock(id)
-	mu.Lock()
-	defer mu.Unlock()
-
-	paths := []string{o.Path(id)}
+	// One listing finds the temporary files of every id.
 	entries, err := os.ReadDir(o.dir)
 	if err != nil {
-		return fmt.Errorf("mail: remove message %s: read outbox dir: %w", id, err)
+		return fmt.Errorf("mail: remove messages: read outbox dir: %w", err)
 	}
+	temps := map[string][]string{}
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, tempPrefix(id)) && strings.HasSuffix(name, ".tmp") {
-			paths = append(paths, filepath.Join(o.dir, name))
+		if rest, ok := strings.CutPrefix(name, "."); ok && strings.HasSuffix(name, ".tmp") {
+			id, _, _ := strings.Cut(rest, ".")
+			temps[id] = append(temps[id], filepath.Join(o.dir, name))
 		}
 	}
 
 	removed := false
-	for _, p := range paths {
-		ok, err := wipeAndRemove(p)
+	for _, id := range ids {
+		ok, err := o.remove(id, temps[id])
 		if err != nil {
 			return fmt.Errorf("mail: remove message %s: %w", id, err)
 		}
@@ -178,9 +182,27 @@ func (o *Outbox) Remove(id string) error {
 		return nil
 	}
 	if err := syncDir(o.dir); err != nil {
-		return fmt.Errorf("mail: remove message %s: sync outbox dir: %w", id, err)
+		return fmt.Errorf("mail: remove messages: sync outbox dir: %w", err)
 	}
 	return nil
+}
+
+// remove wipes and unlinks id's file and temporary files under its lock,
+// and reports whether any existed.
+func (o *Outbox) remove(id string, temps []string) (bool, error) {
+	mu := o.lock(id)
+	mu.Lock()
+	defer mu.Unlock()
+
+	removed := false
+	for _, p := range append([]string{o.Path(id)}, temps...) {
+		ok, err := wipeAndRemove(p)
+		if err != nil {
+			return removed, err
+		}
+		removed = removed || ok
+	}
+	return removed, nil
 }
 
 // lock returns the stripe lock for id.

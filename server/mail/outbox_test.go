@@ -161,6 +161,29 @@ func TestOutboxRemove(t *testing.T) {
 	}
 }
 
+func TestOutboxRemoveMany(t *testing.T) {
+	o := newTestOutbox(t)
+	for _, id := range []string{"inv-a", "inv-b", "inv-c"} {
+		if err := o.Send(t.Context(), newTestMessage(id)); err != nil {
+			t.Fatalf("Send(%s) = %v", id, err)
+		}
+	}
+	os.WriteFile(filepath.Join(o.Dir(), ".inv-b.99.tmp"), []byte("partial"), 0o600)
+
+	if err := o.Remove("inv-a", "inv-b", "never-sent"); err != nil {
+		t.Fatalf("Remove(three ids) = %v", err)
+	}
+	if got, want := dirNames(t, o.Dir()), []string{"inv-c.eml"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("outbox after Remove holds %q, want %q", got, want)
+	}
+	if err := o.Remove("inv-c", "a/b"); !errors.Is(err, ErrInvalidID) {
+		t.Errorf("Remove with an invalid id = %v, want ErrInvalidID", err)
+	}
+	if got := dirNames(t, o.Dir()); len(got) != 1 {
+		t.Errorf("Remove with an invalid id removed files: %q left", got)
+	}
+}
+
 func TestOutboxInvalidIDs(t *testing.T) {
 	tests := []struct {
 		name string

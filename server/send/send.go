@@ -305,13 +305,15 @@ func (s *Sender) Forget(ctx context.Context, ids []storage.ID) error {
 				return ctx.Err()
 			}
 		}
-		if s.cfg.Outbox != nil {
-			if err := s.cfg.Outbox.Remove(id.String()); err != nil {
-				return err
-			}
-		}
 	}
-	return nil
+	if s.cfg.Outbox == nil {
+		return nil
+	}
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = id.String()
+	}
+	return s.cfg.Outbox.Remove(names...)
 }
 
 // CountFiles says how many of ids have a file in the outbox.
