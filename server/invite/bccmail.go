@@ -127,7 +127,7 @@ func bccInput(msg *bcc.Message) Input {
 	if loc, err := mail.MatchLocale(msg.Locale); err == nil {
 		in.Locale = loc
 	}
-	if templateExists(msg.TemplateID) {
+	if mail.HasTemplate(msg.TemplateID) {
 		in.TemplateID = msg.TemplateID
 	}
 	for _, tag := range msg.Tags {

@@ -370,7 +370,7 @@ func (s *Service) prepare(in Input) prepared {
 		}
 		p.in.Locale = loc
 	}
-	if in.TemplateID != "" && !templateExists(in.TemplateID) {
+	if in.TemplateID != "" && !mail.HasTemplate(in.TemplateID) {
 		p.err = fieldErr("template_id", "must be a template id from ListTemplates")
 		return p
 	}

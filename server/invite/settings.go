@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -136,7 +137,7 @@ func (p *SettingsPatch) validate() error {
 		}
 		*l = loc
 	}
-	if t := p.DefaultTemplate; t != nil && !templateExists(*t) {
+	if t := p.DefaultTemplate; t != nil && !mail.HasTemplate(*t) {
 		return fieldErr("settings.default_template_id", "must be a template id from ListTemplates")
 	}
 	if n := p.SenderName; n != nil {
@@ -173,24 +174,28 @@ func setIf[T any](dst *T, v *T) {
 }
 
 // LoadZone loads an IANA time zone. The empty name and "Local" are refused:
-// a business's zone must not depend on the server's.
+// a business's zone must not depend on the server's. Zones are read from
+// disk once and kept: every invitation with a send time of day needs one.
 func LoadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
 		return nil, errBadZone
 	}
-	return time.LoadLocation(name)
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
+
+// zones caches LoadZone by name. Only names that loaded are kept, so its
+// size is bounded by the zone database.
+var zones sync.Map
 
 var errBadZone = fieldErr("time_zone", "must be an IANA time zone name")
-
-func templateExists(id string) bool {
-	for _, t := range mail.Templates() {
-		if t.ID == id {
-			return true
-		}
-	}
-	return false
-}
 
 // checkText returns a rule broken by a free-text field, or "".
 func checkText(v string) string {

@@ -92,6 +92,12 @@ func Templates() []TemplateInfo {
 	return out
 }
 
+// HasTemplate reports whether id is a built-in template.
+func HasTemplate(id string) bool {
+	_, ok := catalog[id]
+	return ok
+}
+
 // MatchLocale returns the supported locale for tag. An exact match wins,
 // ignoring case and accepting '_' for '-'; otherwise the first supported
 // locale of the same language ("sv" and "sv-FI" give "sv-SE", "en" gives

@@ -254,6 +254,11 @@ func TestTemplatesList(t *testing.T) {
 	if !sorted {
 		t.Errorf("Templates() = %v, want sorted by ID then Locale", infos)
 	}
+	for _, id := range []string{"default", "order", "nope", ""} {
+		if want := id == "default" || id == "order"; HasTemplate(id) != want {
+			t.Errorf("HasTemplate(%q) = %v, want %v", id, !want, want)
+		}
+	}
 	for _, id := range []string{"default", "order"} {
 		for _, loc := range Locales() {
 			i := slices.IndexFunc(infos, func(ti TemplateInfo) bool { return ti.ID == id && ti.Locale == loc })
