@@ -334,12 +334,8 @@ func checkDate(d storage.Date, today time.Time) error {
 func (s *Service) settings(ctx context.Context, bu string) (storage.Settings, error) {
 	var st storage.Settings
 	err := s.cfg.Store.View(ctx, func(tx storage.ReadTx) error {
-		var ok bool
 		var err error
-		st, ok, err = tx.Settings(bu)
-		if !ok && err == nil {
-			st = invite.Defaults(bu)
-		}
+		st, err = invite.SettingsIn(tx, bu)
 		return err
 	})
 	return st, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/reviewdata/invitations/server/invite"
 	"github.com/reviewdata/invitations/storage"
 )
 
@@ -89,7 +90,7 @@ func (s *Service) count(tx storage.ReadTx, e *storage.Erasure, now time.Time) (t
 	var t tally
 	switch e.Kind {
 	case storage.ErasureCustomers:
-		st, err := settingsIn(tx, e.BusinessUnit)
+		st, err := invite.SettingsIn(tx, e.BusinessUnit)
 		if err != nil {
 			return t, err
 		}
@@ -104,7 +105,7 @@ func (s *Service) count(tx storage.ReadTx, e *storage.Erasure, now time.Time) (t
 			return t, err
 		}
 		for _, bu := range bus {
-			st, err := settingsIn(tx, bu)
+			st, err := invite.SettingsIn(tx, bu)
 			if err != nil {
 				return t, err
 			}
@@ -113,7 +114,7 @@ func (s *Service) count(tx storage.ReadTx, e *storage.Erasure, now time.Time) (t
 			}
 		}
 	case storage.ErasureUpToDate:
-		st, err := settingsIn(tx, e.BusinessUnit)
+		st, err := invite.SettingsIn(tx, e.BusinessUnit)
 		if err != nil {
 			return t, err
 		}

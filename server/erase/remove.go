@@ -267,18 +267,10 @@ func (r *removal) apply(e *storage.Erasure) {
 	e.RecordsDone += r.counts.Records()
 }
 
-func settingsIn(tx storage.ReadTx, bu string) (storage.Settings, error) {
-	st, ok, err := tx.Settings(bu)
-	if err != nil || !ok {
-		return invite.Defaults(bu), err
-	}
-	return st, nil
-}
-
 // customersChunk erases whole customers of one business unit until the
 // chunk size is reached.
 func (s *Service) customersChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.ID, bool, error) {
-	st, err := settingsIn(tx, e.BusinessUnit)
+	st, err := invite.SettingsIn(tx, e.BusinessUnit)
 	if err != nil {
 		return nil, false, err
 	}
@@ -312,7 +304,7 @@ func (s *Service) consumerChunk(tx storage.WriteTx, e *storage.Erasure) ([]stora
 			r.apply(e)
 			return r.files, false, nil
 		}
-		st, err := settingsIn(tx, bu)
+		st, err := invite.SettingsIn(tx, bu)
 		if err != nil {
 			return nil, false, err
 		}
@@ -329,7 +321,7 @@ func (s *Service) consumerChunk(tx storage.WriteTx, e *storage.Erasure) ([]stora
 // then walks the unit's customers.
 func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.ID, bool, error) {
 	bu, budget := e.BusinessUnit, s.cfg.ChunkSize
-	st, err := settingsIn(tx, bu)
+	st, err := invite.SettingsIn(tx, bu)
 	if err != nil {
 		return nil, false, err
 	}

@@ -60,7 +60,7 @@ func (s *Service) Settings(ctx context.Context, bu string) (storage.Settings, er
 
 	err := s.store.View(ctx, func(tx storage.ReadTx) error {
 		var err error
-		st, err = settingsIn(tx, bu)
+		st, err = SettingsIn(tx, bu)
 		return err
 	})
 	if err != nil {
@@ -75,7 +75,8 @@ func (s *Service) Settings(ctx context.Context, bu string) (storage.Settings, er
 	return st, nil
 }
 
-func settingsIn(tx storage.ReadTx, bu string) (storage.Settings, error) {
+// SettingsIn reads bu's settings in tx, or the defaults when it has none.
+func SettingsIn(tx storage.ReadTx, bu string) (storage.Settings, error) {
 	st, ok, err := tx.Settings(bu)
 	if err != nil || !ok {
 		return Defaults(bu), err
@@ -96,7 +97,7 @@ func (s *Service) UpdateSettings(ctx context.Context, bu string, p SettingsPatch
 	defer s.mu.Unlock()
 	var out storage.Settings
 	err := s.store.Update(ctx, func(tx storage.WriteTx) error {
-		st, err := settingsIn(tx, bu)
+		st, err := SettingsIn(tx, bu)
 		if err != nil {
 			return err
 		}
