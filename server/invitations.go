@@ -458,18 +458,12 @@ func (s *invitationServer) Unsubscribe(ctx context.Context, req *pb.UnsubscribeR
 
 // Resubscribe implements InvitationService.
 func (s *invitationServer) Resubscribe(ctx context.Context, req *pb.ResubscribeRequest) (*pb.ResubscribeResponse, error) {
-	bu, err := parseParent("parent", req.GetParent(), true)
+	scope, err := allowParentOrAll(ctx, req.GetParent())
 	if err != nil {
 		return nil, err
 	}
-	scope := bu
-	if bu == AllUnits {
-		if _, err := allow(ctx); err != nil {
-			return nil, err
-		}
+	if scope == AllUnits {
 		scope = invite.AllScope
-	} else if _, err := allowUnit(ctx, "parent", bu, auth.RoleBusiness); err != nil {
-		return nil, err
 	}
 
 	err = s.inv.Resubscribe(ctx, scope, req.GetEmailAddress())
