@@ -120,7 +120,7 @@ func (a *App) build(clk clock.Clock, authn *auth.Authenticator) error {
 			ReviewBase:      cfg.PublicBaseURL + "/r/",
 			UnsubscribeBase: cfg.PublicBaseURL + "/unsubscribe/",
 		},
-		Retention: invite.Retention{Invitation: ret.Invitation, BCC: ret.BCC},
+		Retention: ret.Invitation,
 		OnQueued:  func() { sender.Wake() },
 	})
 	sender = send.New(send.Config{

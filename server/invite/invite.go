@@ -54,12 +54,6 @@ func (e *FieldError) Error() string { return fmt.Sprintf("invite: %s: %s", e.Fie
 
 func fieldErr(field, reason string) *FieldError { return &FieldError{Field: field, Reason: reason} }
 
-// Retention periods, needed to report when data expires.
-type Retention struct {
-	Invitation clock.Period
-	BCC        clock.Period
-}
-
 // Links builds the URLs an e-mail carries. Both bases end before the token.
 type Links struct {
 	// ReviewBase is the review link without its token, such as
@@ -71,11 +65,13 @@ type Links struct {
 
 // Config holds what a Service needs.
 type Config struct {
-	Store     storage.Store
-	Clock     clock.Clock
-	Hasher    *address.Hasher
-	Links     Links
-	Retention Retention
+	Store  storage.Store
+	Clock  clock.Clock
+	Hasher *address.Hasher
+	Links  Links
+	// Retention is how long invitations are kept, to report when each
+	// expires.
+	Retention clock.Period
 	// OnQueued, if set, is called after new invitations were queued, to
 	// wake the sender.
 	OnQueued func()
@@ -88,7 +84,7 @@ type Service struct {
 	clock     clock.Clock
 	hasher    *address.Hasher
 	links     Links
-	retention Retention
+	retention clock.Period
 	onQueued  func()
 	// unsubKey authenticates unsubscribe tokens; dedupeKey and
 	// requestKey hash BCC messages and request fingerprints.
@@ -122,12 +118,9 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// Retention returns the retention periods the service reports.
-func (s *Service) Retention() Retention { return s.retention }
-
 // ExpireTime is when retention removes inv.
 func (s *Service) ExpireTime(inv *storage.Invitation) time.Time {
-	return s.retention.Invitation.After(inv.CreateTime())
+	return s.retention.After(inv.CreateTime())
 }
 
 // ReviewLink returns the review link of inv.
