@@ -203,8 +203,6 @@ func (w *writeTx) DeleteInvitation(bu string, id ID) (Removed, error) {
 		err = w.bucket(bucketQueue).Delete(queueKey(unixNano(f.ScheduledTime), id))
 	}
 	if err == nil {
-		// Every invitation has its link record.
-		rm.Link = true
 		err = w.bucket(bucketLinks).Delete(id[:])
 	}
 	if err != nil {

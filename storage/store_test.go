@@ -207,7 +207,7 @@ func TestDeleteRemovesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Removed{Customer: inv.Customer, State: StateQueued, Link: true}); rm != want {
+	if want := (Removed{Customer: inv.Customer, State: StateQueued}); rm != want {
 		t.Errorf("DeleteInvitation = %+v, want %+v", rm, want)
 	}
 

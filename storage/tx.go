@@ -209,8 +209,6 @@ type WriteTx interface {
 type Removed struct {
 	Customer Hash
 	State    State
-	// Link is true when a review link token was removed with it.
-	Link bool
 }
 
 // ChainPoint is a position in the receipt chain.

@@ -91,9 +91,7 @@ func (r *removal) invitation(tx storage.WriteTx, bu string, id storage.ID, s sco
 	if rm.State == storage.StateQueued {
 		r.counts.ScheduledCancelled++
 	}
-	if rm.Link {
-		r.counts.LinkTokens++
-	}
+	r.counts.LinkTokens++ // every invitation has its link token
 	if rm.State != storage.StateQueued && rm.State != storage.StateCancelled {
 		if err := tx.QueueScrub(id); err != nil {
 			return err
@@ -194,10 +192,10 @@ func (r *removal) customer(tx storage.WriteTx, bu string, h storage.Hash, p prot
 // raw e-mails, by creation time) and gone, and the last-invited records
 // goneI says are in scope whose invitation is gone. Records made while an
 // erasure ran can be in scope and still there: they and their index
-// entries stay. sure says which creation times are certainly gone when in
-// scope, so their existence need not be checked. It returns the new cursor
-// and whether the walk reached the end.
-func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budget int, goneI, goneM, sure func(time.Time) bool, p protection) (*storage.Hash, bool, error) {
+// entries stay. With check false, a record in scope is taken as gone
+// without looking, for a caller that knows none can be left. It returns
+// the new cursor and whether the walk reached the end.
+func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budget int, goneI, goneM func(time.Time) bool, check bool, p protection) (*storage.Hash, bool, error) {
 	type visit struct {
 		h    storage.Hash
 		rec  *storage.Customer
@@ -226,7 +224,7 @@ func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budge
 			if ref.Kind == storage.RefBCC {
 				gone = goneM
 			}
-			if t := ref.ID.Time(); !gone(t) || !sure(t) && tx.Has(bu, ref) {
+			if !gone(ref.ID.Time()) || check && tx.Has(bu, ref) {
 				continue
 			}
 			if err := tx.DeleteCustomerRef(bu, v.h, ref); err != nil {
@@ -237,7 +235,7 @@ func (r *removal) walk(tx storage.WriteTx, bu string, after *storage.Hash, budge
 			continue
 		}
 		latest := storage.CustomerRef{Kind: storage.RefInvitation, ID: v.rec.Latest}
-		if sure(latest.ID.Time()) || !tx.Has(bu, latest) {
+		if !check || !tx.Has(bu, latest) {
 			if err := r.customerRecord(tx, bu, v.h, p); err != nil {
 				return after, false, err
 			}
@@ -337,8 +335,7 @@ func (s *Service) dateChunk(tx storage.WriteTx, e *storage.Erasure) ([]storage.I
 		}
 		// Whether a record in scope is gone is checked, never assumed: a
 		// clock set back while the job ran can give new records old times.
-		never := func(time.Time) bool { return false }
-		next, done, err := r.walk(tx, bu, after, budget, before, before, never, sc.p)
+		next, done, err := r.walk(tx, bu, after, budget, before, before, true, sc.p)
 		if next != nil {
 			e.CustomerCursor, e.CursorSet = *next, true
 		}

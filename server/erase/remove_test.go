@@ -90,8 +90,7 @@ func TestWalkKeepsLiveRecords(t *testing.T) {
 		var cursor *storage.Hash
 		for done := false; !done; {
 			var err error
-			never := func(time.Time) bool { return false }
-			cursor, done, err = r.walk(tx, "a", cursor, 1, before, before, never, protection{})
+			cursor, done, err = r.walk(tx, "a", cursor, 1, before, before, true, protection{})
 			if err != nil {
 				return err
 			}
