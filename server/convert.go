@@ -8,7 +8,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/reviewdata/invitations/gen/invitations/v1"
-	"github.com/reviewdata/invitations/server/erase"
 	"github.com/reviewdata/invitations/server/invite"
 	"github.com/reviewdata/invitations/storage"
 )
@@ -214,8 +213,8 @@ func receiptPB(r *storage.Receipt) *pb.ErasureReceipt {
 		Counts:        countsPB(r.Counts),
 		StartTime:     ts(r.StartTime),
 		EndTime:       ts(r.EndTime),
-		PreviousHash:  erase.HexHash(r.PrevHash),
-		Hash:          erase.HexHash(r.Hash),
+		PreviousHash:  storage.Hash(r.PrevHash).String(),
+		Hash:          storage.Hash(r.Hash).String(),
 	}
 	if !r.Erasure.IsZero() {
 		out.Erasure = erasureName(r.BusinessUnit, r.Erasure)

@@ -262,7 +262,7 @@ func (s *erasureServer) VerifyErasureReceipts(ctx context.Context, req *pb.Verif
 		Problem:          v.Problem,
 	}
 	if chains != nil {
-		resp.HeadHash = erase.HexHash(v.Head)
+		resp.HeadHash = storage.Hash(v.Head).String()
 	}
 	if !v.Intact && v.Chain != "" {
 		resp.BrokenChain = unitName(v.Chain)

@@ -2,7 +2,6 @@ package erase
 
 import (
 	"context"
-	"encoding/hex"
 	"sync"
 
 	"github.com/reviewdata/invitations/storage"
@@ -192,6 +191,3 @@ func verifyChain(tx storage.ReadTx, chain string, v *Verification) (bool, error)
 	}
 	return true, nil
 }
-
-// HexHash formats a hash for the API.
-func HexHash(h [32]byte) string { return hex.EncodeToString(h[:]) }
