@@ -78,7 +78,7 @@ func invitationPB(svc *invite.Service, inv *storage.Invitation) *pb.Invitation {
 	}
 	// While sending, ScheduledTime is the lease or retry time; the send
 	// time the business cares about is the one it was queued for.
-	if inv.State == storage.StateQueued || inv.State == storage.StateSending {
+	if inv.State.InQueue() {
 		out.ScheduledSendTime = ts(inv.ScheduledTime)
 	}
 	return out

@@ -153,9 +153,7 @@ func (w *writeTx) PutCustomer(bu string, h Hash, c Customer) error {
 	b := w.bucket(bucketCustomers)
 	k := customerKey(h, bu)
 	if b.Get(k) == nil {
-		if err := w.countCustomer(bu, 1); err != nil {
-			return err
-		}
+		w.countCustomer(bu, 1)
 	}
 	return wrap("storing customer", b.Put(k, c.encode()))
 }
@@ -165,20 +163,17 @@ func (w *writeTx) DeleteCustomer(bu string, h Hash) (Customer, bool, error) {
 	if err != nil || !ok {
 		return c, ok, err
 	}
-	if err := w.countCustomer(bu, -1); err != nil {
-		return c, true, err
-	}
+	w.countCustomer(bu, -1)
 	return c, true, wrap("deleting customer", w.bucket(bucketCustomers).Delete(customerKey(h, bu)))
 }
 
 // countCustomer adds d to bu's customer count. Counts are written once per
 // transaction, before it commits.
-func (w *writeTx) countCustomer(bu string, d int64) error {
+func (w *writeTx) countCustomer(bu string, d int64) {
 	if w.counts == nil {
 		w.counts = map[string]int64{}
 	}
 	w.counts[bu] += d
-	return nil
 }
 
 // writeCounts stores the customer counts changed by the transaction,

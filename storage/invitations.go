@@ -131,7 +131,7 @@ func (w *writeTx) InsertInvitation(s *Sealed) error {
 		link := append(append([]byte(s.bu), 0), s.linkHash[:]...)
 		err = w.bucket(bucketLinks).Put(s.id[:], link)
 	}
-	if err == nil && (s.index.State == StateQueued || s.index.State == StateSending) {
+	if err == nil && s.index.State.InQueue() {
 		err = w.bucket(bucketQueue).Put(queueKey(unixNano(s.index.ScheduledTime), s.id), []byte(s.bu))
 	}
 	return wrap("inserting invitation", err)
@@ -167,13 +167,13 @@ func (w *writeTx) UpdateInvitation(inv *Invitation) error {
 		return wrap("updating invitation", err)
 	}
 	queue := w.bucket(bucketQueue)
-	wasQueued := was.State == StateQueued || was.State == StateSending
-	if wasQueued && (!inv.inQueue() || !was.ScheduledTime.Equal(inv.ScheduledTime)) {
+	wasQueued := was.State.InQueue()
+	if wasQueued && (!inv.State.InQueue() || !was.ScheduledTime.Equal(inv.ScheduledTime)) {
 		if err := queue.Delete(queueKey(unixNano(was.ScheduledTime), inv.ID)); err != nil {
 			return wrap("updating invitation", err)
 		}
 	}
-	if inv.inQueue() && (!wasQueued || !was.ScheduledTime.Equal(inv.ScheduledTime)) {
+	if inv.State.InQueue() && (!wasQueued || !was.ScheduledTime.Equal(inv.ScheduledTime)) {
 		if err := queue.Put(queueKey(unixNano(inv.ScheduledTime), inv.ID), []byte(inv.BusinessUnit)); err != nil {
 			return wrap("updating invitation", err)
 		}
@@ -199,7 +199,7 @@ func (w *writeTx) DeleteInvitation(bu string, id ID) (Removed, error) {
 	rm := Removed{Customer: f.Customer, State: f.State}
 
 	err = invitations.Delete(key)
-	if err == nil && (f.State == StateQueued || f.State == StateSending) {
+	if err == nil && f.State.InQueue() {
 		err = w.bucket(bucketQueue).Delete(queueKey(unixNano(f.ScheduledTime), id))
 	}
 	if err == nil {

@@ -113,11 +113,10 @@ func (r *readTx) EachExpired(kind RecordKind, before time.Time, fn func(bu strin
 	end := expiryKey(byte(kind), FirstID(before))
 	c := r.tx.Bucket(bucketExpiry).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
-		bu := string(v)
-		if kind == KindRequest {
-			bu = string(v[:bytes.IndexByte(v, 0)])
-		}
-		if !fn(bu, idFrom(k[1:])) {
+		// The value starts with the business unit; a request's goes on
+		// after a 0x00 with its request id.
+		bu, _, _ := bytes.Cut(v, []byte{0})
+		if !fn(string(bu), idFrom(k[1:])) {
 			return nil
 		}
 	}

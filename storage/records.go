@@ -63,10 +63,9 @@ type Invitation struct {
 // CreateTime is when the invitation was created; it is encoded in its ID.
 func (inv *Invitation) CreateTime() time.Time { return inv.ID.Time() }
 
-// inQueue reports whether the invitation has an entry in the send queue.
-func (inv *Invitation) inQueue() bool {
-	return inv.State == StateQueued || inv.State == StateSending
-}
+// InQueue reports whether an invitation in state s has an entry in the
+// send queue: it is waiting to be sent or being sent.
+func (s State) InQueue() bool { return s == StateQueued || s == StateSending }
 
 // invitationHeaderLen is the size of an invitation's clear header:
 // customer hash, state, scheduled time.

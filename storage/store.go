@@ -54,7 +54,6 @@ type Store interface {
 
 // DB is the bbolt implementation of Store.
 type DB struct {
-	dir    string
 	bolt   *bolt.DB
 	slots  *slotFile
 	keys   *keyStore
@@ -128,7 +127,6 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 
 	db := &DB{
-		dir:     dir,
 		bolt:    bdb,
 		slots:   slots,
 		commits: make(chan *commitReq, 1024),
@@ -239,9 +237,6 @@ func (db *DB) DeriveKey(purpose string) []byte {
 	m.Write([]byte(purpose))
 	return m.Sum(nil)
 }
-
-// Dir returns the data directory.
-func (db *DB) Dir() string { return db.dir }
 
 // Size returns the size of the database file in bytes.
 func (db *DB) Size() int64 {
