@@ -114,16 +114,11 @@ func (r *readTx) Due(now time.Time, limit int) ([]Due, error) {
 }
 
 func (w *writeTx) InsertInvitation(s *Sealed) error {
-	key := buKey(s.bu, s.id)
-	invitations := w.bucket(bucketInvitations)
-	if invitations.Get(key) != nil {
-		return wrap("inserting invitation", ErrCorrupt)
-	}
 	if err := w.insertSealed(s, true); err != nil {
 		return err
 	}
 
-	err := invitations.Put(key, s.value)
+	err := w.bucket(bucketInvitations).Put(buKey(s.bu, s.id), s.value)
 	if err == nil {
 		err = w.bucket(bucketCustomers).Put(customerRefKey(s.index.Customer, s.bu, refInvitation, s.id), nil)
 	}

@@ -274,6 +274,15 @@ func (w *writeTx) insertSealed(s *Sealed, invitation bool) error {
 	if s.invitation != invitation || s.state.Load() != sealedOpen {
 		return ErrSealedUsed
 	}
+	// A second record under one key would orphan the first one's key slot,
+	// which then could never be zeroed.
+	records := bucketBCC
+	if invitation {
+		records = bucketInvitations
+	}
+	if w.bucket(records).Get(buKey(s.bu, s.id)) != nil {
+		return wrap("inserting record", ErrCorrupt)
+	}
 	if err := w.useSlot(s.slot); err != nil {
 		return err
 	}

@@ -678,3 +678,29 @@ func TestCloseWhileWriting(t *testing.T) {
 		})
 	}
 }
+
+// TestInsertRefusesTakenKey inserts a second record under the key of one
+// already stored, of each kind: it must fail, or the first record's key
+// slot would be lost and never zeroed.
+func TestInsertRefusesTakenKey(t *testing.T) {
+	db := openTest(t, t.TempDir())
+	inv := testInvitation("a", "ann@example.se", t0)
+	insert(t, db, inv)
+	again := sealAll(t, db, inv)[0]
+	err := db.Update(t.Context(), func(tx WriteTx) error { return tx.InsertInvitation(again) })
+	if !errors.Is(err, ErrCorrupt) {
+		t.Errorf("second InsertInvitation under one key = %v, want ErrCorrupt", err)
+	}
+
+	msg := &BCCMessage{BusinessUnit: "a", ID: NewID(t0), Customer: hashOf("ann@example.se"), Raw: []byte("raw")}
+	for i, want := range []error{nil, ErrCorrupt} {
+		sealed, err := db.SealBCC(t.Context(), msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(t.Context(), func(tx WriteTx) error { return tx.InsertBCCMessage(sealed) })
+		if !errors.Is(err, want) {
+			t.Errorf("InsertBCCMessage #%d under one key = %v, want %v", i+1, err, want)
+		}
+	}
+}
