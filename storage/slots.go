@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -83,7 +84,7 @@ type slotWrite struct {
 
 // write stores keys, coalescing runs of adjacent slots into one write.
 func (s *slotFile) write(ws []slotWrite) error {
-	slices.SortFunc(ws, func(a, b slotWrite) int { return cmpU64(a.slot, b.slot) })
+	slices.SortFunc(ws, func(a, b slotWrite) int { return cmp.Compare(a.slot, b.slot) })
 
 	var buf []byte
 	for i := 0; i < len(ws); {
@@ -106,6 +107,9 @@ func (s *slotFile) write(ws []slotWrite) error {
 // wipe overwrites the given slots with zeros, coalescing adjacent slots.
 // Slots past the end of the file are left alone: they hold nothing.
 func (s *slotFile) wipe(slots []uint64) error {
+	if len(slots) == 0 {
+		return nil
+	}
 	slots = slices.Clone(slots)
 	slices.Sort(slots)
 	fi, err := s.f.Stat()
@@ -113,21 +117,31 @@ func (s *slotFile) wipe(slots []uint64) error {
 		return fmt.Errorf("storage: erasing record keys: %w", err)
 	}
 
-	zeros := make([]byte, 64<<10)
 	for i := 0; i < len(slots); {
 		j := i + 1
 		for j < len(slots) && slots[j] <= slots[j-1]+1 {
 			j++
 		}
 		start, end := slotOffset(slots[i]), min(slotOffset(slots[j-1]+1), fi.Size())
-		for off := start; off < end; {
-			n := min(int64(len(zeros)), end-off)
-			if _, err := s.f.WriteAt(zeros[:n], off); err != nil {
-				return fmt.Errorf("storage: erasing record keys: %w", err)
-			}
-			off += n
+		if err := s.zero(start, end); err != nil {
+			return fmt.Errorf("storage: erasing record keys: %w", err)
 		}
 		i = j
+	}
+	return nil
+}
+
+// zeros is what zero writes; it is never written to.
+var zeros [64 << 10]byte
+
+// zero overwrites the file from start to end with zeros.
+func (s *slotFile) zero(start, end int64) error {
+	for off := start; off < end; {
+		n := min(int64(len(zeros)), end-off)
+		if _, err := s.f.WriteAt(zeros[:n], off); err != nil {
+			return err
+		}
+		off += n
 	}
 	return nil
 }
@@ -143,11 +157,8 @@ func (s *slotFile) truncate(n uint64) error {
 	}
 	// Zero the tail before cutting it off, so no key survives in blocks the
 	// file system hands back.
-	zeros := make([]byte, 64<<10)
-	for off := slotOffset(n); off < fi.Size(); off += int64(len(zeros)) {
-		if _, err := s.f.WriteAt(zeros[:min(int64(len(zeros)), fi.Size()-off)], off); err != nil {
-			return fmt.Errorf("storage: trimming key file: %w", err)
-		}
+	if err := s.zero(slotOffset(n), fi.Size()); err != nil {
+		return fmt.Errorf("storage: trimming key file: %w", err)
 	}
 	if err := s.sync(); err != nil {
 		return err
@@ -233,14 +244,4 @@ func newGCM(key *[32]byte) cipher.AEAD {
 		panic("storage: " + err.Error()) // AES always has a 16-byte block
 	}
 	return gcm
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
