@@ -66,6 +66,21 @@ func (r *readTx) EachInvitation(bu string, after ID, fn func(*Invitation) bool) 
 	return nil
 }
 
+func (r *readTx) InvitationFields(bu string, id ID) (IndexFields, error) {
+	if err := checkBU(bu); err != nil {
+		return IndexFields{}, err
+	}
+	v := r.tx.Bucket(bucketInvitations).Get(buKey(bu, id))
+	if v == nil {
+		return IndexFields{}, ErrNotFound
+	}
+	_, hdr, err := sealedSlot(v, invitationHeaderLen)
+	if err != nil {
+		return IndexFields{}, err
+	}
+	return parseInvitationHeader(hdr), nil
+}
+
 func (r *readTx) EachInvitationID(bu string, after ID, before time.Time, fn func(ID, IndexFields) bool) error {
 	if err := checkBU(bu); err != nil {
 		return err

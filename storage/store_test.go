@@ -704,3 +704,19 @@ func TestInsertRefusesTakenKey(t *testing.T) {
 		}
 	}
 }
+
+func TestInvitationFields(t *testing.T) {
+	db := openTest(t, t.TempDir())
+	inv := testInvitation("a", "ann@example.se", t0)
+	insert(t, db, inv)
+	db.View(t.Context(), func(tx ReadTx) error {
+		f, err := tx.InvitationFields("a", inv.ID)
+		if err != nil || f.Customer != inv.Customer || f.State != StateQueued || !f.ScheduledTime.Equal(inv.ScheduledTime) {
+			t.Errorf("InvitationFields = %+v, %v", f, err)
+		}
+		if _, err := tx.InvitationFields("b", inv.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("InvitationFields in another unit = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+}

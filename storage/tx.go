@@ -26,6 +26,9 @@ type ReadTx interface {
 	// EachInvitation visits a business unit's invitations with IDs after
 	// after (the zero ID starts at the oldest), oldest first.
 	EachInvitation(bu string, after ID, fn func(*Invitation) bool) error
+	// InvitationFields returns an invitation's index fields without
+	// decrypting it, or ErrNotFound.
+	InvitationFields(bu string, id ID) (IndexFields, error)
 	// EachInvitationID visits the IDs and index fields of a business
 	// unit's invitations created before before, starting after after,
 	// without decrypting them.

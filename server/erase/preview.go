@@ -1,6 +1,7 @@
 package erase
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -31,14 +32,19 @@ func (t *tally) invitation(id storage.ID, f storage.IndexFields) {
 
 // customer counts one customer's data in one business unit.
 func (t *tally) customer(tx storage.ReadTx, bu string, h storage.Hash, p protection) error {
+	var ferr error
 	err := tx.CustomerInvitations(bu, h, storage.ID{}, func(id storage.ID) bool {
-		inv, err := tx.Invitation(bu, id)
-		if err == nil {
-			t.invitation(id, storage.IndexFields{Customer: h, State: inv.State})
+		f, err := tx.InvitationFields(bu, id)
+		switch {
+		case err == nil:
+			t.invitation(id, f)
+		case !errors.Is(err, storage.ErrNotFound):
+			ferr = err
+			return false
 		}
 		return true
 	})
-	if err != nil {
+	if err = cmp.Or(err, ferr); err != nil {
 		return err
 	}
 	err = tx.CustomerBCCMessages(bu, h, func(storage.ID) bool {

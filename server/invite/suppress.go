@@ -2,6 +2,7 @@ package invite
 
 import (
 	"context"
+	"errors"
 
 	"github.com/reviewdata/invitations/server/address"
 	"github.com/reviewdata/invitations/storage"
@@ -39,12 +40,18 @@ func cancelQueued(tx storage.WriteTx, bu string, h storage.Hash, reason string) 
 		return err
 	}
 	for _, id := range ids {
+		// The state is read without decrypting; only what is cancelled is
+		// opened.
+		f, err := tx.InvitationFields(bu, id)
+		if errors.Is(err, storage.ErrNotFound) || err == nil && f.State != storage.StateQueued {
+			continue
+		}
+		if err != nil {
+			return err
+		}
 		inv, err := tx.Invitation(bu, id)
 		if err != nil {
-			continue // erased under us: nothing to cancel
-		}
-		if inv.State != storage.StateQueued {
-			continue
+			return err
 		}
 		inv.State, inv.StateReason = storage.StateCancelled, reason
 		if err := tx.UpdateInvitation(&inv); err != nil {
