@@ -6,12 +6,12 @@ import (
 	"os"
 
 	pb "github.com/reviewdata/invitations/gen/invitations/v1"
+	"github.com/reviewdata/invitations/server/bcc"
 )
 
-// maxMessage is the most runBCC reads: a little more than the server's
-// 10 MiB limit, so that the server, not the client, refuses a message too
-// large.
-const maxMessage = 10<<20 + 1
+// maxMessage is the most runBCC reads: one byte more than the server's
+// limit, so that the server, not the client, refuses a message too large.
+const maxMessage = bcc.MaxMessageBytes + 1
 
 // stdin is where "bcc -unit U -" reads the message.
 var stdin io.Reader = os.Stdin

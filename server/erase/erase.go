@@ -217,7 +217,7 @@ func (s *Service) customers(emails []string, field string) ([]storage.Hash, []st
 		norm, err := address.Normalize(e)
 		if err != nil {
 			f := field
-			if len(emails) > 1 || field == "email_addresses" {
+			if field == "email_addresses" { // the repeated field
 				f = fmt.Sprintf("%s[%d]", field, i)
 			}
 			return nil, nil, &invite.FieldError{Field: f, Reason: "must be a valid e-mail address"}
