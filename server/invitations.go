@@ -136,14 +136,11 @@ func (s *invitationServer) outcome(r invite.Result, validateOnly bool) *pb.Invit
 		}
 		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_CREATED, Invitation: inv}
 	case invite.FrequencyLimited:
-		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_FREQUENCY_LIMITED, Field: "recipient_email",
-			Message: "the customer was invited within the business unit's frequency window"}
+		return refused(pb.InvitationOutcome_RESULT_FREQUENCY_LIMITED, invite.ErrFrequencyLimited)
 	case invite.Unsubscribed:
-		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_UNSUBSCRIBED, Field: "recipient_email",
-			Message: "the customer unsubscribed from this business unit's invitations"}
+		return refused(pb.InvitationOutcome_RESULT_UNSUBSCRIBED, invite.ErrUnsubscribed)
 	case invite.Erased:
-		return &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_ERASED,
-			Message: "the invitation this request created has since been erased"}
+		return refused(pb.InvitationOutcome_RESULT_ERASED, invite.ErrErased)
 	}
 	o := &pb.InvitationOutcome{Result: pb.InvitationOutcome_RESULT_INVALID, Message: "invalid"}
 	var fe *invite.FieldError
@@ -151,6 +148,13 @@ func (s *invitationServer) outcome(r invite.Result, validateOnly bool) *pb.Invit
 		o.Field, o.Message = fe.Field, fe.Reason
 	}
 	return o
+}
+
+// refused is the outcome of an item refused for err, worded as the single
+// create's status would be.
+func refused(result pb.InvitationOutcome_Result, err error) *pb.InvitationOutcome {
+	r, _ := ruleFor(err)
+	return &pb.InvitationOutcome{Result: result, Field: r.field, Message: r.msg}
 }
 
 // GetInvitation implements InvitationService.
