@@ -86,15 +86,20 @@ func (r *readTx) ActiveErasures() ([]Erasure, error) {
 }
 
 func (w *writeTx) PutErasure(e *Erasure) error {
-	err := w.bucket(bucketErasures).Put(buKey(e.BusinessUnit, e.ID), e.encode())
-	if err == nil {
+	erasures, key := w.bucket(bucketErasures), buKey(e.BusinessUnit, e.ID)
+	// A job is stored again with every chunk; its index entries are
+	// written when it is new and when it ends, not each time.
+	isNew := erasures.Get(key) == nil
+	err := erasures.Put(key, e.encode())
+	if err == nil && isNew {
 		err = w.bucket(bucketExpiry).Put(expiryKey(expiryErasure, e.ID), []byte(e.BusinessUnit))
 	}
 	if err == nil {
 		active := w.bucket(bucketActive)
-		if e.State == ErasureSucceeded {
+		switch {
+		case e.State == ErasureSucceeded:
 			err = active.Delete(e.ID[:])
-		} else {
+		case isNew:
 			err = active.Put(e.ID[:], []byte(e.BusinessUnit))
 		}
 	}
